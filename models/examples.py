@@ -1,0 +1,43 @@
+"""Labelled sentences: the one record every training and evaluation source is read into."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Origin = Literal["gold", "weak", "distant", "user", "eval"]
+
+
+class LabelledExample(BaseModel):
+    """A sentence with (possibly partial) labels.
+
+    ``None`` for a head means "not labelled for this head" (e.g. a distant label knows the sentiment only);
+    an empty ``service`` list means "labelled: not about service".
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str = Field(min_length=1)
+    lang: str | None = None
+    service: tuple[str, ...] | None = None
+    sentiment: Literal["negative", "neutral", "positive"] | None = None
+    sharp_edge: str | None = Field(default=None, description="'none' or a taxonomy category; None = unlabelled.")
+    weight: float = Field(default=1.0, gt=0, le=1)
+    origin: Origin = "gold"
+    source: str | None = Field(default=None, description="review, nps, or the corpus it came from.")
+    note: str | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("text is blank")
+        return value
+
+    @field_validator("service", mode="before")
+    @classmethod
+    def _service_tuple(cls, value: object) -> object:
+        if isinstance(value, list):
+            return tuple(sorted(set(value)))
+        return value

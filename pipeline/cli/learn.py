@@ -1,0 +1,35 @@
+"""Model commands: ``train``, ``evaluate``, ``export``, ``tag`` and the ``label`` active-learning loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.common import ConfigOpt, SetOpt, console, settings_from
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def train(config: ConfigOpt = None, set_: SetOpt = None) -> None:
+        """Fine-tune the classifier on the gold set plus weak and distant labels."""
+        settings = settings_from(config, set_)
+        from models.train import train_from_settings
+
+        result = train_from_settings(settings)
+        console.print(result.summary())
+
+    @app.command()
+    def tag(
+        input_path: Annotated[Path, typer.Argument(help="JSONL (with a 'text' field), CSV or plain-text file.")],
+        output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the JSONL.")],
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Label any text file with the current model, one JSON object per input text."""
+        settings = settings_from(config, set_)
+        from models.tagging import tag_file
+
+        n = tag_file(settings, input_path, output)
+        console.print(f"tagged {n} texts -> {output}")

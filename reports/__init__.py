@@ -1,0 +1,1 @@
+"""vocmine reports: attribution, advocacy and sharp edges as HTML, Markdown, CSV and Parquet."""

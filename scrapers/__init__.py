@@ -1,0 +1,1 @@
+"""vocmine collection: a Scrapy project (spiders, items, pipelines) and NPS importers."""
