@@ -54,9 +54,13 @@ class PathsSettings(BaseModel):
 class NlpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    languages: list[str] = Field(default_factory=lambda: ["en", "ja", "id", "de", "fr", "es", "pt", "it", "nl"])
+    languages: list[str] = Field(
+        default_factory=lambda: ["en", "ja", "id", "de", "fr", "es", "pt", "it", "nl"]
+    )
     redact_pii: bool = True
-    person_names: bool = Field(default=False, description="Redact person names with a NER model when installed.")
+    person_names: bool = Field(
+        default=False, description="Redact person names with a NER model when installed."
+    )
     max_chars: int = Field(default=100_000, ge=100, description="Longer texts are truncated, with a warning.")
     max_sentence_chars: int = Field(default=1_000, ge=50)
     chunk_size: int = Field(default=500, ge=1, description="Feedback records committed per chunk.")
@@ -113,7 +117,11 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def _merge(
-    into: dict[str, Any], new: Mapping[str, Any], origin: dict[tuple[str, ...], str], source: str, prefix: tuple
+    into: dict[str, Any],
+    new: Mapping[str, Any],
+    origin: dict[tuple[str, ...], str],
+    source: str,
+    prefix: tuple,
 ) -> None:
     for key, value in new.items():
         path = (*prefix, str(key))

@@ -103,7 +103,8 @@ class Store:
 
     def _set_meta(self, key: str, value: str) -> None:
         self.con.execute(
-            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value]
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
         )
 
     def get_meta(self, key: str) -> str | None:

@@ -21,7 +21,9 @@ class SourceSettings(_Strict):
 
     spider: SpiderName
     product: str = Field(description="Product key the reviews belong to.")
-    start_urls: list[str] = Field(default_factory=list, description="Page or feed URLs (http, https or file).")
+    start_urls: list[str] = Field(
+        default_factory=list, description="Page or feed URLs (http, https or file)."
+    )
     app_id: str | None = Field(default=None, description="App Store / Google Play app id.")
     country: str = "us"
     language: str | None = None
@@ -37,7 +39,8 @@ class NpsFileSettings(_Strict):
     product: str
     format: NpsFormat = "auto"
     mapping: dict[str, str] = Field(
-        default_factory=dict, description="Manual column mapping, e.g. {score: 'How likely…', comment: 'Why?'}."
+        default_factory=dict,
+        description="Manual column mapping, e.g. {score: 'How likely…', comment: 'Why?'}.",
     )
     encoding: str | None = Field(default=None, description="Force an encoding; detected when unset.")
 

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from pipeline.cli import collect, learn, process, report, run
+from pipeline.cli import collect, imports, learn, process, report, run
 from pipeline.cli.common import err_console
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (collect, process, learn, report, run):
+for module in (collect, imports, process, learn, report, run):
     module.register(app)
 
 
@@ -34,7 +34,9 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(level=os.environ.get("VOCMINE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("VOCMINE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         app()
     except (ConfigError, StoreError, UserError) as exc:

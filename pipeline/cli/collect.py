@@ -1,8 +1,7 @@
-"""Collection commands: ``crawl`` (review sites) and ``import`` (NPS exports and survey APIs)."""
+"""``crawl``: collect reviews from the configured review sites."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -24,18 +23,4 @@ def register(app: typer.Typer) -> None:
         from scrapers.crawl import crawl_sources
 
         result = crawl_sources(settings, only=spider)
-        console.print(result.summary())
-
-    @app.command("import")
-    def import_(
-        files: Annotated[list[Path] | None, typer.Argument(help="NPS export files; default: scrapers.nps_files.")] = None,
-        product: Annotated[str | None, typer.Option(help="Product the files belong to.")] = None,
-        config: ConfigOpt = None,
-        set_: SetOpt = None,
-    ) -> None:
-        """Import NPS survey exports (CSV/XLSX) and configured survey APIs into the store."""
-        settings = settings_from(config, set_)
-        from scrapers.importers import import_nps
-
-        result = import_nps(settings, files=files, product=product)
         console.print(result.summary())

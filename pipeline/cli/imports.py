@@ -1,0 +1,28 @@
+"""``import``: NPS survey exports (CSV/XLSX) and survey APIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.cli.common import ConfigOpt, SetOpt, console, settings_from
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_(
+        files: Annotated[
+            list[Path] | None, typer.Argument(help="NPS export files; default: scrapers.nps_files.")
+        ] = None,
+        product: Annotated[str | None, typer.Option(help="Product the files belong to.")] = None,
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Import NPS survey exports (CSV/XLSX) and configured survey APIs into the store."""
+        settings = settings_from(config, set_)
+        from scrapers.importers import import_nps
+
+        result = import_nps(settings, files=files, product=product)
+        console.print(result.summary())
