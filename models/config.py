@@ -33,6 +33,4 @@ class ClassifierSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runtime: Literal["auto", "onnx", "torch"] = "auto"
     inference_batch_size: int = Field(default=64, ge=1)
-    model_version: str | None = Field(
-        default=None, description="Model to use; the newest trained when unset."
-    )
+    model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")

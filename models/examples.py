@@ -22,9 +22,7 @@ class LabelledExample(BaseModel):
     lang: str | None = None
     service: tuple[str, ...] | None = None
     sentiment: Literal["negative", "neutral", "positive"] | None = None
-    sharp_edge: str | None = Field(
-        default=None, description="'none' or a taxonomy category; None = unlabelled."
-    )
+    sharp_edge: str | None = Field(default=None, description="'none' or a taxonomy category; None = unlabelled.")
     weight: float = Field(default=1.0, gt=0, le=1)
     origin: Origin = "gold"
     source: str | None = Field(default=None, description="review, nps, or the corpus it came from.")

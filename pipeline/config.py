@@ -54,13 +54,9 @@ class PathsSettings(BaseModel):
 class NlpSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    languages: list[str] = Field(
-        default_factory=lambda: ["en", "ja", "id", "de", "fr", "es", "pt", "it", "nl"]
-    )
+    languages: list[str] = Field(default_factory=lambda: ["en", "ja", "id", "de", "fr", "es", "pt", "it", "nl"])
     redact_pii: bool = True
-    person_names: bool = Field(
-        default=False, description="Redact person names with a NER model when installed."
-    )
+    person_names: bool = Field(default=False, description="Redact person names with a NER model when installed.")
     max_chars: int = Field(default=100_000, ge=100, description="Longer texts are truncated, with a warning.")
     max_sentence_chars: int = Field(default=1_000, ge=50)
     chunk_size: int = Field(default=500, ge=1, description="Feedback records committed per chunk.")

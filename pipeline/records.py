@@ -67,11 +67,7 @@ class Feedback(BaseModel):
 
     @model_validator(mode="after")
     def _has_content_or_score(self) -> Feedback:
-        if (
-            not any([self.title, self.body, self.pros, self.cons])
-            and self.rating is None
-            and self.nps_score is None
-        ):
+        if not any([self.title, self.body, self.pros, self.cons]) and self.rating is None and self.nps_score is None:
             raise ValueError("record has no text, no rating and no score")
         return self
 

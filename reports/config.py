@@ -20,9 +20,7 @@ class ReportSettings(BaseModel):
     segments: list[Segment] = Field(default_factory=lambda: ["plan", "language", "source"])
     bootstrap_samples: int = Field(default=500, ge=0)
     seed: int = 7
-    min_sample: int = Field(
-        default=30, ge=1, description="Below this many records a figure carries a warning."
-    )
+    min_sample: int = Field(default=30, ge=1, description="Below this many records a figure carries a warning.")
     max_quotes: int = Field(default=5, ge=1)
     formats: list[Literal["html", "md", "csv", "parquet"]] = Field(
         default_factory=lambda: ["html", "md", "csv", "parquet"]

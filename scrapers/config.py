@@ -21,9 +21,7 @@ class SourceSettings(_Strict):
 
     spider: SpiderName
     product: str = Field(description="Product key the reviews belong to.")
-    start_urls: list[str] = Field(
-        default_factory=list, description="Page or feed URLs (http, https or file)."
-    )
+    start_urls: list[str] = Field(default_factory=list, description="Page or feed URLs (http, https or file).")
     app_id: str | None = Field(default=None, description="App Store / Google Play app id.")
     country: str = "us"
     language: str | None = None

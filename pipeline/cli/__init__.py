@@ -34,9 +34,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(
-        level=os.environ.get("VOCMINE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=os.environ.get("VOCMINE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
     try:
         app()
     except (ConfigError, StoreError, UserError) as exc:

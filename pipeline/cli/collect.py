@@ -14,9 +14,7 @@ def register(app: typer.Typer) -> None:
     def crawl(
         config: ConfigOpt = None,
         set_: SetOpt = None,
-        spider: Annotated[
-            list[str] | None, typer.Option("--spider", help="Only these spiders (repeatable).")
-        ] = None,
+        spider: Annotated[list[str] | None, typer.Option("--spider", help="Only these spiders (repeatable).")] = None,
     ) -> None:
         """Crawl the review sources configured under scrapers.sources into the store."""
         settings = settings_from(config, set_)

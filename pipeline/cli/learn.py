@@ -22,9 +22,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def tag(
-        input_path: Annotated[
-            Path, typer.Argument(help="JSONL (with a 'text' field), CSV or plain-text file.")
-        ],
+        input_path: Annotated[Path, typer.Argument(help="JSONL (with a 'text' field), CSV or plain-text file.")],
         output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the JSONL.")],
         config: ConfigOpt = None,
         set_: SetOpt = None,

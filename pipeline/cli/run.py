@@ -37,9 +37,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export-table")
     def export_table(
-        table: Annotated[
-            str, typer.Argument(help="feedback, rejects, sentences, predictions, feedback_tags, runs")
-        ],
+        table: Annotated[str, typer.Argument(help="feedback, rejects, sentences, predictions, feedback_tags, runs")],
         output: Annotated[Path, typer.Option("--output", "-o", help="Parquet file to write.")],
         config: ConfigOpt = None,
         set_: SetOpt = None,
