@@ -72,20 +72,28 @@ class Store:
             raise
         self.con.commit()
 
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one statement and drain its result (DuckDB 2 refuses new work while a result is unfinished)."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...] | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
     # -- schema ------------------------------------------------------------------------------------------
     def _ensure_schema(self) -> None:
-        self.con.execute(TABLES["meta"])
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        self.execute(TABLES["meta"])
+        row = self.one("SELECT value FROM meta WHERE key = 'schema_version'")
         current = int(row[0]) if row else 0
         if current == 0:
             for ddl in TABLES.values():
-                self.con.execute(ddl)
+                self.execute(ddl)
             self._set_meta("schema_version", str(SCHEMA_VERSION))
             return
         for version in range(current + 1, SCHEMA_VERSION + 1):
             log.info("migrating store %s to schema version %d", self.path, version)
             for statement in MIGRATIONS.get(version, []):
-                self.con.execute(statement)
+                self.execute(statement)
             self._set_meta("schema_version", str(version))
 
     def _check_version(self) -> None:
@@ -98,7 +106,7 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        row = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        row = self.one("SELECT value FROM meta WHERE key = 'schema_version'")
         return int(row[0]) if row else 0
 
     def _set_meta(self, key: str, value: str) -> None:
@@ -108,7 +116,7 @@ class Store:
         )
 
     def get_meta(self, key: str) -> str | None:
-        row = self.con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        row = self.one("SELECT value FROM meta WHERE key = ?", [key])
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
@@ -132,7 +140,7 @@ class Store:
                 """SELECT count(*) FILTER (WHERE f.source IS NULL),
                           count(*) FILTER (WHERE f.source IS NOT NULL AND f.record_hash <> i.record_hash)
                    FROM incoming i LEFT JOIN feedback f USING (source, external_id)"""
-            ).fetchone()  # type: ignore[misc]
+            ).fetchall()[0]
             columns = [*FEEDBACK_COLUMNS, "text_hash", "record_hash", "first_seen", "updated_at"]
             updates = ", ".join(
                 f"{c} = excluded.{c}" for c in columns if c not in ("source", "external_id", "first_seen")
@@ -141,7 +149,7 @@ class Store:
                 f"""INSERT INTO feedback ({", ".join(columns)}) SELECT {", ".join(columns)} FROM incoming
                     ON CONFLICT (source, external_id) DO UPDATE SET {updates}
                     WHERE feedback.record_hash <> excluded.record_hash"""
-            )
+            ).fetchall()
             con.unregister("incoming")
         return UpsertResult(int(inserted), int(updated), len(latest) - int(inserted) - int(updated))
 
@@ -175,20 +183,20 @@ class Store:
         before = self.count("rejects")
         self.con.executemany(
             "INSERT INTO rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (reject_id) DO NOTHING", rows
-        )
+        ).fetchall()
         return self.count("rejects") - before
 
     # -- runs --------------------------------------------------------------------------------------------
     def start_run(self, command: str, settings: dict[str, Any]) -> str:
         run_id = uuid.uuid4().hex[:12]
-        self.con.execute(
+        self.execute(
             "INSERT INTO runs VALUES (?, ?, ?, NULL, 'running', ?, NULL)",
             [run_id, command, datetime.now(UTC), json.dumps(settings, default=str)],
         )
         return run_id
 
     def finish_run(self, run_id: str, *, status: str = "ok", stats: dict[str, Any] | None = None) -> None:
-        self.con.execute(
+        self.execute(
             "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE run_id = ?",
             [datetime.now(UTC), status, json.dumps(stats or {}, default=str), run_id],
         )
@@ -199,19 +207,20 @@ class Store:
 
     def count(self, table: str) -> int:
         self._check_table(table)
-        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # type: ignore[index]
+        return int(self.execute(f"SELECT count(*) FROM {table}")[0][0])
 
     def counts(self) -> dict[str, int]:
         return {t: self.count(t) for t in self.tables()}
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        return self.con.execute(sql, params or []).df()
+        """Run a query and return a DataFrame (through Arrow: one copy, timestamps stay tz-aware)."""
+        return self.con.sql(sql, params=list(params) if params else None).to_arrow_table().to_pandas()
 
     def export_parquet(self, table: str, path: Path | str) -> Path:
         self._check_table(table)
         out = Path(path)
         out.parent.mkdir(parents=True, exist_ok=True)
-        self.con.execute(f"COPY (SELECT * FROM {table}) TO '{_sql_path(out)}' (FORMAT parquet)")
+        self.execute(f"COPY (SELECT * FROM {table}) TO '{_sql_path(out)}' (FORMAT parquet)")
         return out
 
     def _check_table(self, table: str) -> None:
