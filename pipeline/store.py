@@ -110,7 +110,7 @@ class Store:
         return int(row[0]) if row else 0
 
     def _set_meta(self, key: str, value: str) -> None:
-        self.con.execute(
+        self.execute(
             "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
