@@ -20,9 +20,11 @@ def register(app: typer.Typer) -> None:
         config: ConfigOpt = None,
         set_: SetOpt = None,
     ) -> None:
-        """Import NPS survey exports (CSV/XLSX) and configured survey APIs into the store."""
+        """Import NPS survey exports (CSV/TSV/XLSX from Delighted, SurveyMonkey, Qualtrics, Typeform, HubSpot) and the
+        configured survey APIs into the store. Re-importing a file adds nothing; bad rows go to the rejects table.
+        An export whose header is not recognised needs a column mapping in scrapers.nps_files."""
         settings = settings_from(config, set_)
         from scrapers.importers import import_nps
 
         result = import_nps(settings, files=files, product=product)
-        console.print(result.summary())
+        console.print(result.summary(), soft_wrap=True)
