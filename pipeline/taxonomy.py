@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -18,6 +19,12 @@ class LabelDef(BaseModel):
 
     description: str
     patterns: dict[str, list[str]] = Field(default_factory=dict, description="Seed phrases per language.")
+    token_patterns: dict[str, list[list[dict[str, Any]]]] = Field(
+        default_factory=dict, description="spaCy Matcher token patterns per language (inflections, context)."
+    )
+    exclude: dict[str, list[str]] = Field(
+        default_factory=dict, description="Phrases per language that veto this label in a sentence."
+    )
 
 
 class Taxonomy(BaseModel):
@@ -27,6 +34,12 @@ class Taxonomy(BaseModel):
     service: dict[str, LabelDef]
     sentiment: list[str]
     sharp_edge: dict[str, LabelDef]
+    sentiment_lexicon: dict[str, dict[str, list[str]]] = Field(
+        default_factory=dict, description="Rule sentiment: label (positive/negative) -> language -> phrases."
+    )
+    negations: dict[str, list[str]] = Field(
+        default_factory=dict, description="Negation words per language; they flip a nearby lexicon hit."
+    )
 
     @cached_property
     def service_kinds(self) -> list[str]:

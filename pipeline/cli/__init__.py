@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from pipeline.cli import collect, imports, learn, process, report, run
+from pipeline.cli import assess, collect, imports, learn, process, report, run
 from pipeline.cli.common import err_console
 
 app = typer.Typer(
@@ -21,7 +21,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (collect, imports, process, learn, report, run):
+for module in (collect, imports, process, learn, assess, report, run):
     module.register(app)
 
 

@@ -1,0 +1,121 @@
+"""Benchmark suites on public corpora (evaluation only — never training data).
+
+The corpora live outside the repository, in ``../shared/data`` beside it, or wherever ``VOCMINE_SHARED_DATA``
+points; a suite whose files are absent is skipped with the reason. Their text is never copied anywhere but the
+evaluation report under the data directory.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from models.examples import LabelledExample
+from models.readers import read_indonlu_aspect, read_jrte, read_semeval, read_smsa
+
+log = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+Head = str  # "service" | "sentiment" | "sharp_edge"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    description: str
+    lang: str | None
+    heads: tuple[Head, ...]
+    examples: tuple[LabelledExample, ...]
+    service_kinds_labelled: bool = True  # False: gold says "service or not", not which kind
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+
+def shared_data_dir(explicit: Path | str | None = None) -> Path:
+    """``explicit``, else ``$VOCMINE_SHARED_DATA``, else ``../shared/data`` beside the repository."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get("VOCMINE_SHARED_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+def _files(root: Path, *names: str) -> list[Path]:
+    paths = [root / n for n in names]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise FileNotFoundError(", ".join(missing))
+    return paths
+
+
+def _semeval_support(root: Path) -> Suite:
+    examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
+                for ex in read_semeval(p, source="semeval16-laptops")]  # fmt: skip
+    return Suite(
+        "semeval16_laptops_service", "SemEval-2016 laptops (test + train): sentences with a SUPPORT#* aspect "
+        "= service; out-of-scope sentences skipped", "en", ("service",), tuple(examples), False,
+    )  # fmt: skip
+
+
+def _indonlu_service(corpus: str, stem: str) -> Callable[[Path], Suite]:
+    def load(root: Path) -> Suite:
+        names = [f"indonlu/{stem}_{split}_preprocess.csv" for split in ("train", "valid", "test")]
+        examples = [ex for p in _files(root, *names) for ex in read_indonlu_aspect(p, source=f"indonlu-{corpus}")]
+        return Suite(
+            f"{corpus}_service", f"IndoNLU {corpus.upper()} (train + valid + test reviews): the 'service' aspect "
+            "mentioned (pos / neg) vs not (neutral)", "id", ("service",), tuple(examples), False,
+        )  # fmt: skip
+
+    return load
+
+
+def _jrte_sentiment(root: Path) -> Suite:
+    (path,) = _files(root, "jrte/pn_train_dev.tsv")
+    return Suite(
+        "jrte_sentiment", "JRTE pn.tsv (train + dev rows): Japanese hotel-review sentences, 1 / 0 / -1",
+        "ja", ("sentiment",), tuple(read_jrte(path, source="jrte")),
+    )  # fmt: skip
+
+
+def _smsa_sentiment(root: Path) -> Suite:
+    (path,) = _files(root, "indonlu/smsa_doc-sentiment-prosa_valid_preprocess.tsv")
+    return Suite(
+        "smsa_sentiment", "IndoNLU SmSA valid: Indonesian review / comment sentiment",
+        "id", ("sentiment",), tuple(read_smsa(path, source="smsa")),
+    )  # fmt: skip
+
+
+SUITES: dict[str, Callable[[Path], Suite]] = {
+    "semeval16_laptops_service": _semeval_support,
+    "hoasa_service": _indonlu_service("hoasa", "hoasa_absa-airy"),
+    "casa_service": _indonlu_service("casa", "casa_absa-prosa"),
+    "jrte_sentiment": _jrte_sentiment,
+    "smsa_sentiment": _smsa_sentiment,
+}
+
+
+def load_suites(
+    shared_dir: Path | str | None = None, *, names: Sequence[str] | None = None, limit: int | None = None
+) -> tuple[list[Suite], list[str]]:
+    """(suites found, reasons for the ones skipped). ``limit`` keeps the first n examples of each suite."""
+    root = shared_data_dir(shared_dir)
+    unknown = set(names or ()) - set(SUITES)
+    if unknown:
+        raise ValueError(f"unknown suites {sorted(unknown)} (known: {', '.join(SUITES)})")
+    suites, skipped = [], []
+    for name in names or SUITES:
+        try:
+            suite = SUITES[name](root)
+        except FileNotFoundError as exc:
+            skipped.append(f"{name}: shared data not found ({exc})")
+            continue
+        if limit is not None:
+            suite = Suite(suite.name, suite.description, suite.lang, suite.heads, suite.examples[:limit],
+                          suite.service_kinds_labelled)  # fmt: skip
+        suites.append(suite)
+    for reason in skipped:
+        log.info("skipped %s", reason)
+    return suites, skipped

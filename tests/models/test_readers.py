@@ -1,0 +1,167 @@
+"""Readers: each fixture format parses to exactly the expected examples; bad rows are rejected with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.examples import LabelledExample
+from models.readers import (
+    read_examples,
+    read_indonlu_aspect,
+    read_jrte,
+    read_labelled,
+    read_semeval,
+    read_smsa,
+)
+from pipeline.errors import UserError
+from pipeline.taxonomy import load_taxonomy
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "eval"
+
+
+def brief(examples) -> list[tuple]:
+    return [(ex.text, ex.lang, ex.service, ex.sentiment, ex.sharp_edge, ex.origin) for ex in examples]
+
+
+def test_semeval_2016_support_is_service_and_out_of_scope_is_skipped() -> None:
+    result = read_semeval(FIXTURES / "semeval16_laptops.xml")
+    assert brief(result) == [
+        ("The screen is bright and the keyboard feels solid.", "en", (), "positive", None, "eval"),
+        ("Their phone support kept me on hold for an hour.", "en", ("support",), "negative", None, "eval"),
+        ("I bought it last spring.", "en", (), None, None, "eval"),
+        ("The repair desk was friendly but the battery still dies fast.", "en", ("support",), None, None, "eval"),
+    ]
+    assert result.examples[1].note == "SUPPORT#QUALITY:negative"
+    assert result.examples[0].source == "semeval:semeval16_laptops"
+    assert result.rejects == ()
+
+
+def test_semeval_out_of_scope_kept_when_asked() -> None:
+    result = read_semeval(FIXTURES / "semeval16_laptops.xml", include_out_of_scope=True)
+    assert "My old tablet was a different brand." in [ex.text for ex in result]
+
+
+def test_semeval_2014_categories_and_aspect_terms_only() -> None:
+    restaurants = read_semeval(FIXTURES / "semeval14_restaurants.xml")
+    assert brief(restaurants) == [
+        ("The waiter forgot our drinks twice.", "en", ("support",), "negative", None, "eval"),
+        ("Great pasta, tiny portions.", "en", (), None, None, "eval"),  # 'conflict' is no sentence polarity
+        ("We went there on a Tuesday.", "en", (), "neutral", None, "eval"),
+    ]
+    laptops = read_semeval(FIXTURES / "semeval14_laptops.xml")
+    assert [ex.service for ex in laptops] == [None, None]  # no categories annotated: service unknown
+
+
+def test_indonlu_aspect_csv_service_mentioned_unless_neutral() -> None:
+    hoasa = read_indonlu_aspect(FIXTURES / "hoasa.csv")
+    assert [(ex.text, ex.service, ex.note) for ex in hoasa] == [
+        ("kamar bersih, resepsionis sangat ramah", ("support",), "service=pos"),
+        ("wifi sering putus", (), "service=neut"),
+        ("staf lambat tapi ac dingin", ("support",), "service=neg_pos"),
+        ("petugas tidak membantu sama sekali", ("support",), "service=neg"),
+    ]
+    assert {ex.lang for ex in hoasa} == {"id"} and all(ex.sentiment is None for ex in hoasa)
+    casa = read_indonlu_aspect(FIXTURES / "casa.csv")
+    assert [ex.service for ex in casa] == [(), ("support",)]
+
+
+def test_indonlu_aspect_csv_without_the_aspect_is_a_user_error(tmp_path: Path) -> None:
+    bad = tmp_path / "x.csv"
+    bad.write_text("sentence,fuel\nok,neutral\n", encoding="utf-8")
+    with pytest.raises(UserError, match="'service' column"):
+        read_indonlu_aspect(bad)
+
+
+def test_smsa_and_jrte() -> None:
+    assert brief(read_smsa(FIXTURES / "smsa.tsv")) == [
+        ("aplikasinya bagus dan cepat", "id", None, "positive", None, "eval"),
+        ("biasa saja menurut saya", "id", None, "neutral", None, "eval"),
+        ("sangat mengecewakan , sering error", "id", None, "negative", None, "eval"),
+    ]
+    jrte = read_jrte(FIXTURES / "jrte.tsv")
+    assert [(ex.text, ex.lang, ex.sentiment, ex.note) for ex in jrte] == [
+        ("部屋がとても清潔でした。", "ja", "positive", "q001"),
+        ("駅から徒歩十分です。", "ja", "neutral", "q002"),
+        ("朝食が冷めていて残念でした。", "ja", "negative", "q003"),
+    ]
+    assert [ex.note for ex in read_jrte(FIXTURES / "jrte.tsv", splits=("dev",))] == ["q002"]
+
+
+def test_smsa_bad_label_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "s.tsv"
+    path.write_text("good text\tpositive\nno label here\n", encoding="utf-8")
+    result = read_smsa(path)
+    assert len(result) == 1
+    assert result.rejects[0].location == "s.tsv:2"
+
+
+def test_our_jsonl_keeps_good_rows_and_rejects_bad_ones() -> None:
+    result = read_labelled(FIXTURES / "labelled.jsonl", origin="gold")
+    assert brief(result) == [
+        ("Support replied within an hour and fixed it.", "en", ("support",), "positive", "none", "gold"),
+        ("年間プランが勝手に自動更新されました。", "ja", (), "negative", "contract_renewal", "gold"),
+        ("Fitur ekspor laporannya lengkap.", "id", (), "positive", None, "gold"),
+    ]
+    assert [r.location for r in result.rejects] == ["labelled.jsonl:4", "labelled.jsonl:5"]
+    assert "not valid JSON" in result.rejects[0].reason
+    assert "text" in result.rejects[1].reason
+
+
+def test_our_csv_lists_none_and_empty_cells() -> None:
+    result = read_labelled(FIXTURES / "labelled.csv", taxonomy=load_taxonomy())
+    assert brief(result) == [
+        ("Our CSM checks in every month.", "en", ("success",), "positive", "none", "user"),
+        ("The kickoff call and setup help were great.", "en", ("onboarding", "support"), "positive", "none", "user"),
+        ("Pricing page is clear.", "en", (), "neutral", "none", "user"),
+        ("Unlabelled service cell here.", "en", None, "negative", None, "user"),
+    ]
+    assert result.examples[1].weight == 0.5
+    assert len(result.rejects) == 1 and "sentiment" in result.rejects[0].reason
+
+
+def test_unknown_taxonomy_labels_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"text": "a", "service": ["billing"]}\n{"text": "b", "sharp_edge": "bug"}\n', encoding="utf-8")
+    result = read_labelled(path, taxonomy=load_taxonomy())
+    assert len(result) == 0
+    assert "unknown service kind" in result.rejects[0].reason
+    assert "unknown sharp_edge" in result.rejects[1].reason
+
+
+@pytest.mark.parametrize(
+    ("name", "origin", "first"),
+    [
+        ("semeval16_laptops.xml", "eval", "The screen is bright and the keyboard feels solid."),
+        ("hoasa.csv", "eval", "kamar bersih, resepsionis sangat ramah"),
+        ("smsa.tsv", "eval", "aplikasinya bagus dan cepat"),
+        ("jrte.tsv", "eval", "部屋がとても清潔でした。"),
+        ("labelled.jsonl", "user", "Support replied within an hour and fixed it."),
+        ("labelled.csv", "user", "Our CSM checks in every month."),
+    ],
+)
+def test_read_examples_picks_the_reader(name: str, origin: str, first: str) -> None:
+    result = read_examples(FIXTURES / name)
+    assert isinstance(result.examples[0], LabelledExample)
+    assert result.examples[0].text == first
+    assert result.examples[0].origin == origin
+
+
+def test_read_examples_reads_a_directory_and_refuses_unknown_formats(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"text": "one", "sentiment": "neutral"}\n', encoding="utf-8")
+    (tmp_path / "b.csv").write_text("text,sentiment\ntwo,positive\n", encoding="utf-8")
+    assert [ex.text for ex in read_examples(tmp_path)] == ["one", "two"]
+    (tmp_path / "c.parquet").write_bytes(b"x")
+    with pytest.raises(UserError, match="unknown labelled-data format"):
+        read_examples(tmp_path / "c.parquet")
+    with pytest.raises(UserError, match="not found"):
+        read_examples(tmp_path / "missing.jsonl")
+
+
+def test_shared_semeval_counts(shared_data: Path) -> None:
+    """The real SemEval-2016 laptops files: the README's SUPPORT sentence counts (144 train / 33 test)."""
+    train = read_semeval(shared_data / "semeval16-laptops" / "train.xml")
+    test = read_semeval(shared_data / "semeval16-laptops" / "test.xml")
+    assert sum(bool(ex.service) for ex in train) == 144
+    assert sum(bool(ex.service) for ex in test) == 33
