@@ -228,6 +228,11 @@ class Store:
             raise StoreError(f"unknown table {table!r}; tables: {', '.join(self.tables())}")
 
 
+def record_hash(record: Feedback) -> str:
+    """The hash the store keeps per row to tell an edited record from an unchanged one."""
+    return str(_feedback_row(record)["record_hash"])
+
+
 def _feedback_row(record: Feedback) -> dict[str, Any]:
     row = record.model_dump()
     row["text_hash"] = record.text_hash

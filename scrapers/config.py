@@ -61,6 +61,9 @@ class ScrapersSettings(_Strict):
     autothrottle: bool = True
     http_cache: bool = False
     retry_times: int = Field(default=3, ge=0)
+    retry_backoff_s: float = Field(default=2.0, ge=0, description="First retry wait without Retry-After; doubles.")
+    max_retry_after_s: float = Field(default=300.0, ge=0, description="Longest Retry-After / backoff wait honoured.")
+    batch_size: int = Field(default=200, ge=1, description="Reviews upserted into the store per write.")
     incremental: bool = True
     sources: list[SourceSettings] = Field(default_factory=list)
     nps_files: list[NpsFileSettings] = Field(default_factory=list)

@@ -21,4 +21,4 @@ def register(app: typer.Typer) -> None:
         from scrapers.crawl import crawl_sources
 
         result = crawl_sources(settings, only=spider)
-        console.print(result.summary())
+        console.print(result.summary(), markup=False, soft_wrap=True)
