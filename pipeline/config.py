@@ -60,7 +60,9 @@ class NlpSettings(BaseModel):
     max_chars: int = Field(default=100_000, ge=100, description="Longer texts are truncated, with a warning.")
     max_sentence_chars: int = Field(default=1_000, ge=50)
     chunk_size: int = Field(default=500, ge=1, description="Feedback records committed per chunk.")
+    tag_batch: int = Field(default=2_048, ge=1, description="Sentences classified and committed per batch.")
     engine: Literal["local", "ray"] = "local"
+    rule_evidence: bool = Field(default=True, description="Store the taxonomy's rule hits beside model scores.")
 
 
 class Settings(BaseModel):

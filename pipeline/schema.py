@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES: dict[str, str] = {
     "meta": """
@@ -57,6 +57,15 @@ TABLES: dict[str, str] = {
             language VARCHAR,
             feedback_hash VARCHAR NOT NULL,
             PRIMARY KEY (source, external_id, idx))""",
+    "segmented": """
+        CREATE TABLE IF NOT EXISTS segmented (
+            source VARCHAR NOT NULL,
+            external_id VARCHAR NOT NULL,
+            feedback_hash VARCHAR NOT NULL,
+            language VARCHAR,
+            status VARCHAR NOT NULL,
+            n_sentences INTEGER NOT NULL,
+            PRIMARY KEY (source, external_id))""",
     "predictions": """
         CREATE TABLE IF NOT EXISTS predictions (
             source VARCHAR NOT NULL,
@@ -97,7 +106,11 @@ TABLES: dict[str, str] = {
 }
 
 # version -> statements that bring a store from (version - 1) to version.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    # 2: `segmented` records which text version of each feedback record was split (also records with no
+    # sentences: score-only NPS rows, all-garbage texts), so processing never redoes them.
+    2: [TABLES["segmented"]],
+}
 
 FEEDBACK_COLUMNS = [
     "source", "external_id", "kind", "product", "url", "author_hash", "rating", "nps_score", "title", "body",

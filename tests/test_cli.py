@@ -11,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.schema import SCHEMA_VERSION
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -53,7 +55,7 @@ def test_status_and_export_table_on_a_fresh_store(tmp_path: Path) -> None:
     data_dir = f"paths.data_dir={tmp_path / 'data'}"
     out = vocmine("status", "--set", data_dir)
     assert out.returncode == 0, out.stderr
-    assert "schema v1" in out.stdout and "feedback" in out.stdout
+    assert f"schema v{SCHEMA_VERSION}" in out.stdout and "feedback" in out.stdout
     target = tmp_path / "runs.parquet"
     out = vocmine("export-table", "runs", "-o", str(target), "--set", data_dir)
     assert out.returncode == 0, out.stderr

@@ -14,10 +14,17 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(config: ConfigOpt = None, set_: SetOpt = None) -> None:
         """Fine-tune the classifier on the gold set plus weak and distant labels."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
         settings = settings_from(config, set_)
         from models.train import train_from_settings
 
-        result = train_from_settings(settings)
+        columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("training steps", total=None)
+            result = train_from_settings(
+                settings, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
         console.print(result.summary())
 
     @app.command()
@@ -33,3 +40,15 @@ def register(app: typer.Typer) -> None:
 
         n = tag_file(settings, input_path, output)
         console.print(f"tagged {n} texts -> {output}")
+
+    @app.command()
+    def export(
+        quantize: Annotated[bool, typer.Option(help="Also write the dynamic int8 model (used on CPU).")] = True,
+        config: ConfigOpt = None,
+        set_: SetOpt = None,
+    ) -> None:
+        """Export the current model to ONNX (int8 by default) for fast CPU inference."""
+        settings = settings_from(config, set_)
+        from models.export import export_from_settings
+
+        console.print(export_from_settings(settings, quantize=quantize).summary())
