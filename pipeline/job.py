@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,29 +32,40 @@ class JobResult:
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        lines = ["", "vocmine run finished:"]
+        total = sum(self.seconds.values())
+        lines = ["", f"vocmine run finished in {total:.0f}s:"]
         for step, text in self.steps.items():
-            lines.append(f"  {step:<8} {self.seconds.get(step, 0):6.1f}s  {text}")
+            first = text.splitlines()[0] if text else ""
+            lines.append(f"  {step:<8} {self.seconds.get(step, 0):7.1f}s  {first}")
         lines.append("  store    " + ", ".join(f"{t} {n:,}" for t, n in self.counts.items()))
         if self.report:
             lines.append(f"  report   {self.report}")
         return "\n".join(lines)
 
 
-def run_job(settings: Settings, *, retrain: bool = False, console: _Printer | None = None) -> JobResult:
-    """Run every stage on ``settings``; returns what each step did and how long it took."""
+def run_job(
+    settings: Settings,
+    *,
+    retrain: bool = False,
+    console: _Printer | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> JobResult:
+    """Run every stage on ``settings``; returns what each step did and how long it took.
+
+    ``console`` receives each step's own summary as it finishes; ``progress(stage, done, total)`` is fed by the
+    long steps (segment, train, tag, aggregate).
+    """
     steps: dict[str, str] = {}
     seconds: dict[str, float] = {}
 
     def step(name: str, fn: Any) -> Any:
-        if console is not None:
-            console.print(f"[bold]» {name}[/]")
         start = time.perf_counter()
         result = fn()
         seconds[name] = time.perf_counter() - start
-        steps[name] = result.summary().replace("\n", "; ") if hasattr(result, "summary") else str(result)
+        steps[name] = result.summary() if hasattr(result, "summary") else str(result)
         if console is not None:
-            console.print(f"  {steps[name]}  ({seconds[name]:.1f}s)")
+            console.print(f"[bold]{name}[/] ({seconds[name]:.1f}s)")
+            console.print(steps[name], markup=False, highlight=False)
         return result
 
     from models.registry import latest_model_dir
@@ -64,16 +76,17 @@ def run_job(settings: Settings, *, retrain: bool = False, console: _Printer | No
 
     step("crawl", lambda: crawl_sources(settings))
     step("import", lambda: import_nps(settings))
-    step("segment", lambda: segment_store(settings))
+    step("segment", lambda: segment_store(settings, progress=progress))
     trained = False
-    if retrain or settings.classifier.model_version is None and latest_model_dir(settings.paths.models_dir) is None:
+    if retrain or (settings.classifier.model_version is None and latest_model_dir(settings.paths.models_dir) is None):
         from models.train import train_from_settings
 
-        step("train", lambda: train_from_settings(settings))
+        train_progress = None if progress is None else (lambda done, total: progress("train", done, total))
+        step("train", lambda: train_from_settings(settings, progress=train_progress))
         trained = True
     else:
         steps["train"] = "model exists, re-used (pass --retrain to train a new one)"
-    step("process", lambda: process_store(settings))
+    step("process", lambda: process_store(settings, progress=progress))
     report = step("report", lambda: build_report(settings))
     with Store(settings.paths.store_path, read_only=True) as store:
         counts = store.counts()

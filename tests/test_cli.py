@@ -62,3 +62,32 @@ def test_status_and_export_table_on_a_fresh_store(tmp_path: Path) -> None:
     assert pd.read_parquet(target).empty
     out = vocmine("export-table", "nope", "-o", str(target), "--set", data_dir)
     assert out.returncode == 2 and "unknown table 'nope'" in out.stderr
+
+
+@pytest.mark.slow
+def test_run_twice_on_the_demo_gives_a_report_and_no_duplicates(tmp_path: Path) -> None:
+    """The whole job offline on tiny settings: crawl bundled pages, import NPS, train, process, report."""
+    args = ("run", "-c", "configs/demo.yaml", "-c", "configs/tiny.yaml", "--set", f"paths.data_dir={tmp_path}")
+    first = vocmine(*args)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "vocmine run finished" in first.stdout
+    report = next(tmp_path.glob("reports/*/report.html"))
+    assert report.stat().st_size > 100_000
+    counts_first = _counts(tmp_path)
+    assert counts_first["feedback"] == 450 + 650  # every unique demo review and NPS response, once
+    assert counts_first["sentences"] > 2_000 and counts_first["predictions"] == counts_first["sentences"]
+
+    second = vocmine(*args)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "model exists, re-used" in second.stdout
+    counts_second = _counts(tmp_path)
+    assert {k: v for k, v in counts_second.items() if k != "runs"} == {
+        k: v for k, v in counts_first.items() if k != "runs"
+    }
+
+
+def _counts(data_dir: Path) -> dict[str, int]:
+    from pipeline.store import Store
+
+    with Store(data_dir / "vocmine.duckdb", read_only=True) as store:
+        return store.counts()

@@ -19,10 +19,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The whole job: crawl, import NPS files, train if no model exists, process, write the report."""
         settings = settings_from(config, set_)
+        from pipeline.cli.process import StageProgress
         from pipeline.job import run_job
 
-        result = run_job(settings, retrain=retrain, console=console)
-        console.print(result.summary())
+        with StageProgress() as progress:
+            result = run_job(settings, retrain=retrain, console=console, progress=progress)
+        console.print(result.summary(), markup=False, highlight=False)
 
     @app.command()
     def status(config: ConfigOpt = None, set_: SetOpt = None) -> None:

@@ -1,0 +1,151 @@
+"""The training loop and the dev pass: AdamW with warm-up and linear decay, length-bucketed batches, bf16 on GPU."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from models.calibration import Calibration, fit_calibration
+from models.config import ClassifierSettings
+from models.examples import LabelledExample
+from models.labels import LabelSpace, Targets
+from pipeline.errors import UserError
+
+log = logging.getLogger(__name__)
+
+HEAD_LR_FACTOR = 20.0  # fresh heads learn faster than the pretrained encoder (a common fine-tuning recipe)
+WARMUP_FRACTION = 0.06
+MAX_GRAD_NORM = 1.0
+LOG_EVERY = 50
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the loop needs: the model, how to turn text into ids, the label map and the settings."""
+
+    model: Any  # models.network.MultiTaskModel
+    tokenizer: Any  # tokenizers.Tokenizer, truncating
+    labels: LabelSpace
+    settings: ClassifierSettings
+    prefix: str
+    pad_id: int
+    device: str
+
+    def ids(self, examples: Sequence[LabelledExample]) -> list[list[int]]:
+        from models.batching import tokenize
+
+        return tokenize(self.tokenizer, [ex.text for ex in examples], prefix=self.prefix)
+
+
+def seed_everything(seed: int) -> None:
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def resolve_device(setting: str) -> str:
+    import torch
+
+    if setting == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if setting == "cuda" and not torch.cuda.is_available():
+        raise UserError("classifier.device is 'cuda' but no CUDA device is available")
+    return setting
+
+
+def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | None = None) -> list[float]:
+    """Train ``job.model`` in place; returns the mean loss of each epoch."""
+    import torch
+
+    from models.batching import length_sorted_batches, pad
+    from models.network import HeadLogits, multitask_loss
+
+    cfg = job.settings
+    ids = job.ids(examples)
+    targets = job.labels.encode(examples)
+    lengths = [len(r) for r in ids]
+    total_steps = len(length_sorted_batches(lengths, batch_size=cfg.batch_size, seed=0)) * cfg.epochs
+    optimizer = _optimizer(job.model, cfg.learning_rate)
+    warmup = max(1, int(WARMUP_FRACTION * total_steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
+    )
+    trainable = [p for p in job.model.parameters() if p.requires_grad]
+    on_gpu = job.device.startswith("cuda")
+    job.model.train()
+    step, epoch_losses, started = 0, [], time.monotonic()
+    for epoch in range(cfg.epochs):
+        running, seen = 0.0, 0
+        for index in length_sorted_batches(lengths, batch_size=cfg.batch_size, seed=cfg.seed + epoch):
+            input_ids, mask = pad(ids, index, pad_id=job.pad_id)
+            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu):
+                out = job.model(torch.from_numpy(input_ids).to(job.device), torch.from_numpy(mask).to(job.device))
+            logits = HeadLogits(*(x.float() for x in out))
+            loss, _ = multitask_loss(logits, **_tensors(targets.subset(index), job.device))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
+            optimizer.step()
+            schedule.step()
+            running += float(loss.detach()) * len(index)
+            seen += len(index)
+            step += 1
+            if progress is not None:
+                progress(step, total_steps)
+            if step % LOG_EVERY == 0:
+                rate = step / (time.monotonic() - started)
+                log.info("step %d/%d: loss %.4f, %.2f steps/s", step, total_steps, float(loss.detach()), rate)
+        epoch_losses.append(round(running / max(seen, 1), 6))
+        log.info("epoch %d/%d: loss %.4f", epoch + 1, cfg.epochs, epoch_losses[-1])
+    job.model.eval()
+    return epoch_losses
+
+
+def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, dict[str, float]]:
+    """Temperatures and thresholds fitted on ``dev``, then dev metrics under them. Defaults without dev data."""
+    from models.devset import dev_metrics
+    from models.network import torch_runner
+    from models.predict import calibrated, decide, run_logits
+
+    if not dev:
+        log.warning("no dev examples: default calibration (T=1, thresholds 0.5) and no dev metrics")
+        return Calibration(service_thresholds=(0.5,) * len(job.labels.service)), {}
+    batch_size = job.settings.inference_batch_size
+    logits = run_logits(torch_runner(job.model), job.ids(dev), batch_size=batch_size, pad_id=job.pad_id)
+    t = job.labels.encode(dev)
+    calibration = fit_calibration(
+        *logits, service=t.service, service_mask=t.service_mask, sentiment=t.sentiment, sharp_edge=t.sharp_edge
+    )
+    service, sentiment, sharp_edge = decide(calibrated(logits, calibration), labels=job.labels, calibration=calibration)
+    return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels)
+
+
+def _tensors(t: Targets, device: str) -> dict[str, Any]:
+    import torch
+
+    return {
+        "service": torch.from_numpy(t.service).to(device),
+        "service_mask": torch.from_numpy(t.service_mask).to(device),
+        "sentiment": torch.from_numpy(t.sentiment).to(device),
+        "sharp_edge": torch.from_numpy(t.sharp_edge).to(device),
+        "weight": torch.from_numpy(t.weight).to(device),
+    }
+
+
+def _optimizer(model: Any, lr: float) -> Any:
+    import torch
+
+    heads = model.head_parameters()
+    head_ids = {id(p) for p in heads}
+    encoder = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
+    groups = [{"params": encoder, "lr": lr}, {"params": heads, "lr": lr * HEAD_LR_FACTOR}]
+    return torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)

@@ -1,0 +1,188 @@
+"""Inference with a trained model directory: calibrated probabilities and thresholded labels per sentence.
+
+Two runtimes read the same directory: ONNX Runtime (int8, CPU; after ``vocmine export``) and torch (GPU, or CPU when
+not exported). ``runtime="auto"`` picks torch on a GPU, else ONNX when exported, else torch. The ONNX path imports
+neither torch nor transformers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from models.batching import iter_padded, tokenize
+from models.calibration import Calibration, sharp_edge_decision, sigmoid, softmax
+from models.labels import LabelSpace
+from models.registry import read_meta, resolve_model_dir
+from pipeline.records import SentenceTags
+
+if TYPE_CHECKING:
+    from pipeline.config import Settings
+
+log = logging.getLogger(__name__)
+
+Runtime = Literal["auto", "onnx", "torch"]
+Logits = tuple[np.ndarray, np.ndarray, np.ndarray]
+Runner = Callable[[np.ndarray, np.ndarray], Logits]
+ONNX_FILES = ("model.int8.onnx", "model.onnx")  # preferred first
+
+
+@dataclass(frozen=True)
+class Probabilities:
+    """Calibrated probabilities of n texts, rows in input order."""
+
+    service: np.ndarray  # [n, S] independent sigmoids
+    sentiment: np.ndarray  # [n, 3] softmax
+    sharp_edge: np.ndarray  # [n, K] softmax, index 0 = 'none'
+
+    def __len__(self) -> int:
+        return len(self.service)
+
+
+def calibrated(logits: Logits, calibration: Calibration) -> Probabilities:
+    service, sentiment, sharp_edge = logits
+    return Probabilities(
+        service=sigmoid(service / calibration.temperature_service).astype(np.float32),
+        sentiment=softmax(sentiment / calibration.temperature_sentiment).astype(np.float32),
+        sharp_edge=softmax(sharp_edge / calibration.temperature_sharp_edge).astype(np.float32),
+    )
+
+
+def decide(probs: Probabilities, *, labels: LabelSpace, calibration: Calibration) -> tuple[np.ndarray, ...]:
+    """(service [n,S] bool, sentiment [n] index, sharp_edge [n] index with 0 = none) from the stored thresholds."""
+    thresholds = np.asarray(calibration.service_thresholds or [0.5] * len(labels.service), dtype=np.float32)
+    return (
+        probs.service >= thresholds,
+        probs.sentiment.argmax(axis=1),
+        sharp_edge_decision(probs.sharp_edge, threshold=calibration.sharp_edge_threshold),
+    )
+
+
+def load_tokenizer(model_dir: Path, *, max_length: int):
+    """The model's fast tokenizer (``tokenizer.json``), truncating, never padding (batches pad themselves)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length)
+    return tokenizer
+
+
+def run_logits(runner: Runner, ids: Sequence[Sequence[int]], *, batch_size: int, pad_id: int) -> Logits:
+    """Logits of every row, in input order, computed over length-sorted, dynamically padded batches."""
+    outs: list[list[np.ndarray]] = [[], [], []]
+    order: list[np.ndarray] = []
+    for index, input_ids, mask in iter_padded(ids, batch_size=batch_size, pad_id=pad_id):
+        for head, value in zip(outs, runner(input_ids, mask), strict=True):
+            head.append(value)
+        order.append(index)
+    if not order:
+        raise ValueError("no texts")
+    inverse = np.argsort(np.concatenate(order))
+    return tuple(np.concatenate(head)[inverse] for head in outs)  # type: ignore[return-value]
+
+
+class Classifier:
+    """A trained model ready to label sentences. Build with ``Classifier.load(model_dir)``."""
+
+    def __init__(self, model_dir: Path, *, runner: Runner, runtime: str, device: str) -> None:
+        meta = read_meta(model_dir)
+        self.model_dir = model_dir
+        self.version: str = meta["version"]
+        self.labels = LabelSpace.load(model_dir)
+        self.calibration = Calibration.load(model_dir)
+        self.runtime = runtime
+        self.device = device
+        self._prefix: str = meta.get("text_prefix", "")
+        self._pad_id: int = int(meta["pad_id"])
+        self._tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
+        self._runner = runner
+
+    @classmethod
+    def load(cls, model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto") -> Classifier:
+        model_dir = Path(model_dir)
+        onnx_file = next((model_dir / n for n in ONNX_FILES if (model_dir / n).is_file()), None)
+        if runtime == "auto":
+            runtime = "onnx" if onnx_file is not None and not _gpu_wanted(device) else "torch"
+        if runtime == "onnx":
+            if onnx_file is None:
+                from pipeline.errors import UserError
+
+                raise UserError(f"{model_dir} has no ONNX export: run `vocmine export` first")
+            return cls(model_dir, runner=_onnx_runner(onnx_file), runtime="onnx", device="cpu")
+        runner, resolved = _torch_runner(model_dir, device)
+        return cls(model_dir, runner=runner, runtime="torch", device=resolved)
+
+    def predict_proba(self, texts: Sequence[str], *, batch_size: int = 64) -> Probabilities:
+        if len(texts) == 0:
+            empty = np.zeros((0, 0), dtype=np.float32)
+            k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
+            return Probabilities(*(empty.reshape(0, n) for n in k))
+        ids = tokenize(self._tokenizer, texts, prefix=self._prefix)
+        return calibrated(run_logits(self._runner, ids, batch_size=batch_size, pad_id=self._pad_id), self.calibration)
+
+    def predict(self, texts: Sequence[str], *, batch_size: int = 64) -> list[SentenceTags]:
+        """Labels and per-label scores ('service.support', 'sentiment.positive', 'sharp_edge.billing', …).
+
+        ``sharp_edge`` is None when the decision is 'none'.
+        """
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        service, sentiment, sharp_edge = decide(probs, labels=self.labels, calibration=self.calibration)
+        keys = self.labels.score_keys()
+        scores = np.concatenate([probs.service, probs.sentiment, probs.sharp_edge], axis=1)
+        out = []
+        for i in range(len(probs)):
+            edge = int(sharp_edge[i])
+            out.append(
+                SentenceTags(
+                    service=tuple(k for k, on in zip(self.labels.service, service[i], strict=True) if on),
+                    sentiment=self.labels.sentiment[int(sentiment[i])],
+                    sharp_edge=self.labels.sharp_edge[edge] if edge else None,
+                    scores={key: round(float(v), 4) for key, v in zip(keys, scores[i], strict=True)},
+                )
+            )
+        return out
+
+
+def load_classifier(settings: Settings) -> Classifier:
+    """The configured model (``classifier.model_version`` or the newest), with the configured runtime and device."""
+    return Classifier.load(
+        resolve_model_dir(settings), runtime=settings.classifier.runtime, device=settings.classifier.device
+    )
+
+
+def _gpu_wanted(device: str) -> bool:
+    if device == "cpu":
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available()) if device == "auto" else device.startswith("cuda")
+
+
+def _onnx_runner(path: Path) -> Runner:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+
+    def run(input_ids: np.ndarray, mask: np.ndarray) -> Logits:
+        service, sentiment, sharp_edge = session.run(None, {"input_ids": input_ids, "attention_mask": mask})
+        return service, sentiment, sharp_edge
+
+    return run
+
+
+def _torch_runner(model_dir: Path, device: str) -> tuple[Runner, str]:
+    import torch
+
+    from models.network import MultiTaskModel, torch_runner
+
+    resolved = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    model = MultiTaskModel.load(model_dir, LabelSpace.load(model_dir)).to(resolved)
+    return torch_runner(model), resolved

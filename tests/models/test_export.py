@@ -1,0 +1,88 @@
+"""ONNX export: dynamic shapes, int8 agreement with torch, runtime selection."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.export import FP32_FILE, INT8_FILE, agreement, export_onnx
+from models.predict import Classifier
+
+SAMPLE_WORDS = [
+    "support",
+    "team",
+    "ticket",
+    "chat",
+    "refund",
+    "cancel",
+    "plan",
+    "price",
+    "charged",
+    "twice",
+    "account",
+    "locked",
+    "onboarding",
+    "setup",
+]
+
+
+def _sample(eight) -> list[str]:
+    """The training sentences plus 100 recombinations of their words (varied lengths, deterministic)."""
+    rng = np.random.default_rng(0)
+    texts = [ex.text for ex in eight]
+    for _ in range(100):
+        n = int(rng.integers(1, 12))
+        texts.append(" ".join(rng.choice(SAMPLE_WORDS, size=n)))
+    return texts
+
+
+@pytest.fixture(scope="module")
+def exported(tiny_model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model_dir = tmp_path_factory.mktemp("export") / tiny_model.version
+    shutil.copytree(tiny_model.model_dir, model_dir)
+    export_onnx(model_dir, keep_fp32=True)
+    return model_dir
+
+
+def test_fp32_onnx_reproduces_torch(exported: Path, eight) -> None:
+    texts = _sample(eight)
+    (exported / INT8_FILE).rename(exported / "hidden.onnx")  # make the loader take the fp32 file
+    try:
+        onnx = Classifier.load(exported, runtime="onnx").predict_proba(texts, batch_size=16)
+    finally:
+        (exported / "hidden.onnx").rename(exported / INT8_FILE)
+    torch_ = Classifier.load(exported, runtime="torch").predict_proba(texts, batch_size=16)
+    for head in ("service", "sentiment", "sharp_edge"):
+        np.testing.assert_allclose(getattr(onnx, head), getattr(torch_, head), atol=1e-4)
+
+
+def test_int8_decisions_agree_with_torch(exported: Path, eight) -> None:
+    assert (exported / INT8_FILE).stat().st_size < (exported / FP32_FILE).stat().st_size
+    assert agreement(exported, _sample(eight)) >= 0.99
+
+
+def test_auto_runtime_prefers_onnx_on_cpu(exported: Path, tiny_model) -> None:
+    assert Classifier.load(exported, device="cpu").runtime == "onnx"
+    assert Classifier.load(tiny_model.model_dir, device="cpu").runtime == "torch"  # not exported
+
+
+def test_export_without_quantisation_keeps_fp32(tiny_model, tmp_path: Path) -> None:
+    model_dir = tmp_path / tiny_model.version
+    shutil.copytree(tiny_model.model_dir, model_dir)
+    assert export_onnx(model_dir, quantize=False) == model_dir / FP32_FILE
+    assert not (model_dir / INT8_FILE).exists()
+    assert not list(model_dir.glob(".*.tmp"))
+
+
+def test_int8_that_disagrees_is_dropped_for_fp32(tiny_model, tmp_path: Path, eight) -> None:
+    model_dir = tmp_path / tiny_model.version
+    shutil.copytree(tiny_model.model_dir, model_dir)
+    texts = _sample(eight)
+    assert export_onnx(model_dir, check_texts=texts) == model_dir / INT8_FILE  # agrees: int8 kept, fp32 removed
+    assert not (model_dir / FP32_FILE).exists()
+    kept = export_onnx(model_dir, check_texts=texts, min_agreement=1.01)  # an impossible bar
+    assert kept == model_dir / FP32_FILE and not (model_dir / INT8_FILE).exists()
+    assert Classifier.load(model_dir, device="cpu").runtime == "onnx"  # fp32 ONNX still serves on CPU

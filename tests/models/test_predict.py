@@ -1,0 +1,96 @@
+"""Inference: save -> reload identity, batch == single, thresholds, registry look-ups."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.calibration import Calibration
+from models.labels import LabelSpace
+from models.network import MultiTaskModel
+from models.predict import Classifier, load_classifier
+from models.registry import latest_model_dir, resolve_model_dir
+from pipeline.config import Settings
+from pipeline.errors import UserError
+
+TEXTS = [
+    "Support answered my ticket fast.",
+    "サポートの返信が早い",
+    "Layanan pelanggan lambat sekali dan saya kecewa, tolong diperbaiki secepatnya ya",
+    "ok",
+    "",
+    "A much longer sentence about an account manager, a refund, a price increase and the limits of the free plan.",
+]
+
+
+def test_save_reload_gives_identical_probabilities(tiny_model, tmp_path: Path) -> None:
+    first = Classifier.load(tiny_model.model_dir, runtime="torch").predict_proba(TEXTS)
+    copy = tmp_path / tiny_model.version
+    shutil.copytree(tiny_model.model_dir, copy)
+    (copy / "model.safetensors").unlink()
+    model = MultiTaskModel.load(tiny_model.model_dir, LabelSpace.load(tiny_model.model_dir))
+    model.save(copy)  # a second save of the reloaded weights
+    again = Classifier.load(copy, runtime="torch").predict_proba(TEXTS)
+    for head in ("service", "sentiment", "sharp_edge"):
+        assert np.array_equal(getattr(first, head), getattr(again, head)), head
+
+
+def test_batch_equals_single(tiny_model) -> None:
+    clf = Classifier.load(tiny_model.model_dir, runtime="torch")
+    batched = clf.predict_proba(TEXTS, batch_size=4)
+    for i, text in enumerate(TEXTS):
+        single = clf.predict_proba([text])
+        for head in ("service", "sentiment", "sharp_edge"):
+            np.testing.assert_allclose(getattr(single, head)[0], getattr(batched, head)[i], atol=1e-5)
+
+
+def test_probabilities_are_well_formed(tiny_model) -> None:
+    probs = Classifier.load(tiny_model.model_dir, runtime="torch").predict_proba(TEXTS)
+    assert probs.service.shape == (len(TEXTS), 3) and probs.sharp_edge.shape == (len(TEXTS), 9)
+    np.testing.assert_allclose(probs.sentiment.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(probs.sharp_edge.sum(axis=1), 1.0, rtol=1e-5)
+    assert ((probs.service >= 0) & (probs.service <= 1)).all()
+    empty = Classifier.load(tiny_model.model_dir, runtime="torch").predict_proba([])
+    assert len(empty) == 0 and empty.sharp_edge.shape == (0, 9)
+
+
+def test_predict_applies_the_stored_thresholds(tiny_model, tmp_path: Path) -> None:
+    clf = Classifier.load(tiny_model.model_dir, runtime="torch")
+    tags = clf.predict(TEXTS)
+    assert clf.version == tiny_model.version and clf.labels.sharp_edge[0] == "none"
+    assert set(tags[0].scores) == set(clf.labels.score_keys())
+    assert "service.support" in tags[0].scores and "sharp_edge.billing" in tags[0].scores
+    assert tags[0].service == ("support",)
+    strict = tmp_path / "strict"
+    shutil.copytree(tiny_model.model_dir, strict)
+    Calibration(service_thresholds=(0.999999, 0.999999, 0.999999), sharp_edge_threshold=0.95).save(strict)
+    strict_tags = Classifier.load(strict, runtime="torch").predict(TEXTS)
+    assert all(t.service == () for t in strict_tags)
+
+
+def test_registry_finds_the_newest_and_the_named_model(tiny_model, tmp_path: Path) -> None:
+    models = tmp_path / "data" / "models"
+    assert latest_model_dir(models) is None
+    settings = Settings.model_validate({"paths": {"data_dir": str(tmp_path / "data")}})
+    with pytest.raises(UserError, match="run `vocmine train` first"):
+        resolve_model_dir(settings)
+    old, new = models / "vocmine-a-old", models / "vocmine-b-new"
+    for path, when in ((old, "2026-01-01T00:00:00+00:00"), (new, "2026-02-01T00:00:00+00:00")):
+        shutil.copytree(tiny_model.model_dir, path)
+        meta = json.loads((path / "meta.json").read_text())
+        (path / "meta.json").write_text(json.dumps(meta | {"created_at": when}))
+    (models / ".vocmine-c.tmp").mkdir()  # an unfinished training run is never picked
+    assert latest_model_dir(models) == new
+    assert resolve_model_dir(settings) == new
+    pinned = settings.model_copy(
+        update={"classifier": settings.classifier.model_copy(update={"model_version": old.name})}
+    )
+    assert resolve_model_dir(pinned) == old
+    assert load_classifier(pinned).model_dir == old
+    missing = settings.model_copy(update={"classifier": settings.classifier.model_copy(update={"model_version": "x"})})
+    with pytest.raises(UserError, match="'x' not found"):
+        resolve_model_dir(missing)
