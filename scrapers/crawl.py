@@ -195,6 +195,8 @@ def run_in_this_process(settings: Settings, sources: Sequence[SourceSettings]) -
                 )
 
     def stop_gracefully() -> Any:
+        if len(counts) == len(sources):  # the normal end of the run also shuts the reactor down
+            return None
         log.warning("interrupted: stopping; the next crawl resumes from the saved queue")
         stopping.append(True)
         return deferred_from_coro(runner.stop())
