@@ -14,7 +14,7 @@ import numpy as np
 from models.calibration import Calibration, fit_calibration
 from models.config import ClassifierSettings
 from models.examples import LabelledExample
-from models.labels import LabelSpace, Targets
+from models.labels import IGNORE, LabelSpace, Targets
 from pipeline.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ HEAD_LR_FACTOR = 20.0  # fresh heads learn faster than the pretrained encoder (a
 WARMUP_FRACTION = 0.06
 MAX_GRAD_NORM = 1.0
 LOG_EVERY = 50
+MAX_BALANCE = 5.0  # at most 5x weight for a rare class (imbalance up to 25:1 is balanced fully)
 Progress = Callable[[int, int], None]
 
 
@@ -80,6 +81,10 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
     )
     trainable = [p for p in job.model.parameters() if p.requires_grad]
+    balance = {
+        k: torch.from_numpy(v).to(job.device)
+        for k, v in balance_weights(targets, n_sharp_edge=len(job.labels.sharp_edge)).items()
+    }
     on_gpu = job.device.startswith("cuda")
     job.model.train()
     step, epoch_losses, started = 0, [], time.monotonic()
@@ -90,7 +95,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu):
                 out = job.model(torch.from_numpy(input_ids).to(job.device), torch.from_numpy(mask).to(job.device))
             logits = HeadLogits(*(x.float() for x in out))
-            loss, _ = multitask_loss(logits, **_tensors(targets.subset(index), job.device))
+            loss, _ = multitask_loss(logits, **_tensors(targets.subset(index), job.device), **balance)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
@@ -127,6 +132,28 @@ def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, di
     )
     service, sentiment, sharp_edge = decide(calibrated(logits, calibration), labels=job.labels, calibration=calibration)
     return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels)
+
+
+def balance_weights(targets: Targets, *, n_sharp_edge: int, cap: float = MAX_BALANCE) -> dict[str, np.ndarray]:
+    """Loss weights for rare classes: sqrt of the imbalance, between 1 and ``cap``.
+
+    ``service_pos_weight[k]`` = sqrt(negatives / positives) of kind k; ``sharp_edge_class_weight[c]`` =
+    sqrt(count of the commonest class / count of c). The square root up-weights rare classes without the full
+    inverse-frequency swing that inflates their probabilities (temperature scaling and thresholds then fit on dev).
+    """
+    labelled = targets.service[targets.service_mask]
+    pos = labelled.sum(axis=0)
+    pos_weight = np.sqrt(np.clip((len(labelled) - pos) / np.maximum(pos, 1), 1.0, cap**2))
+    classes = targets.sharp_edge[targets.sharp_edge != IGNORE]
+    counts = np.bincount(classes, minlength=n_sharp_edge).astype(np.float64)
+    class_weight = np.ones_like(counts)
+    seen = counts > 0
+    if seen.any():
+        class_weight[seen] = np.sqrt(np.clip(counts.max() / counts[seen], 1.0, cap**2))
+    return {
+        "service_pos_weight": pos_weight.astype(np.float32),
+        "sharp_edge_class_weight": class_weight.astype(np.float32),
+    }
 
 
 def _tensors(t: Targets, device: str) -> dict[str, Any]:

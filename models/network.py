@@ -110,20 +110,28 @@ def multitask_loss(
     sentiment: torch.Tensor,
     sharp_edge: torch.Tensor,
     weight: torch.Tensor,
+    service_pos_weight: torch.Tensor | None = None,
+    sharp_edge_class_weight: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
-    """Sum of the heads' weighted mean losses; each head averages only over the examples labelled for it."""
+    """Sum of the heads' weighted mean losses; each head averages only over the examples labelled for it.
+
+    The service loss sums the kinds' binary losses (a rare kind is not diluted by the others); ``service_pos_weight``
+    and ``sharp_edge_class_weight`` up-weight rare positives and rare categories.
+    """
     parts: dict[str, torch.Tensor] = {}
     if service_mask.any():
-        bce = F.binary_cross_entropy_with_logits(logits.service, service, reduction="none").mean(dim=1)
+        bce = F.binary_cross_entropy_with_logits(
+            logits.service, service, reduction="none", pos_weight=service_pos_weight
+        ).sum(dim=1)
         w = weight * service_mask.to(weight.dtype)
         parts["service"] = (bce * w).sum() / w.sum()
-    for name, target, head in (
-        ("sentiment", sentiment, logits.sentiment),
-        ("sharp_edge", sharp_edge, logits.sharp_edge),
+    for name, target, head, class_weight in (
+        ("sentiment", sentiment, logits.sentiment, None),
+        ("sharp_edge", sharp_edge, logits.sharp_edge, sharp_edge_class_weight),
     ):
         labelled = target != IGNORE
         if labelled.any():
-            ce = F.cross_entropy(head, target.clamp(min=0), reduction="none")
+            ce = F.cross_entropy(head, target.clamp(min=0), weight=class_weight, reduction="none")
             w = weight * labelled.to(weight.dtype)
             parts[name] = (ce * w).sum() / w.sum()
     # A batch with no labels at all gives a zero loss that is still differentiable.

@@ -1,4 +1,4 @@
-"""Model commands: ``train``, ``evaluate``, ``export``, ``tag`` and the ``label`` active-learning loop."""
+"""Model commands: ``train``, ``tag`` and ``export`` (``evaluate`` and ``label`` live in ``assess.py``)."""
 
 from __future__ import annotations
 

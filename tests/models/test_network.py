@@ -92,3 +92,19 @@ def test_freezing_word_embeddings_keeps_them_fixed(base_cache, taxonomy) -> None
     optimizer.step()
     assert torch.equal(before, model.encoder.get_input_embeddings().weight)
     assert not torch.equal(head_before, model.sentiment.weight)  # the rest does train
+
+
+def test_rare_classes_get_more_weight(taxonomy) -> None:
+    from models.examples import LabelledExample
+    from models.fitting import balance_weights
+
+    labels = LabelSpace.from_taxonomy(taxonomy)
+    examples = [
+        LabelledExample(text=f"s{i}", service=["support"] if i < 50 else [], sharp_edge="none") for i in range(96)
+    ]
+    examples += [LabelledExample(text="o", service=["onboarding"], sharp_edge="billing")] * 4
+    w = balance_weights(labels.encode(examples), n_sharp_edge=len(labels.sharp_edge))
+    support, success, onboarding = w["service_pos_weight"].tolist()
+    assert support == 1.0 and success == 5.0 and onboarding == pytest.approx(np.sqrt(96 / 4))  # no positives: cap
+    assert w["sharp_edge_class_weight"][0] == 1.0 and w["sharp_edge_class_weight"][1] == pytest.approx(np.sqrt(96 / 4))
+    assert w["sharp_edge_class_weight"][2] == 1.0  # a class never seen keeps weight 1
