@@ -86,7 +86,8 @@ def take_screenshots(
 
 
 def _run(chromium: Path, args: list[str], *, timeout: float) -> str:
-    with tempfile.TemporaryDirectory(prefix="vocmine-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile as it exits: a leftover temp dir is harmless.
+    with tempfile.TemporaryDirectory(prefix="vocmine-chromium-", ignore_cleanup_errors=True) as profile:
         command = [str(chromium), *FLAGS, f"--user-data-dir={profile}", *args]
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     if done.returncode != 0:

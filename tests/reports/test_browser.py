@@ -90,7 +90,7 @@ def browser() -> Iterator[str]:
     """A headless Chromium with remote debugging on a free port; yields the browser websocket URL."""
     _need_chromium()
     pytest.importorskip("websocket", reason="the browser test needs websocket-client")
-    with tempfile.TemporaryDirectory(prefix="vocmine-cdp-") as profile:
+    with tempfile.TemporaryDirectory(prefix="vocmine-cdp-", ignore_cleanup_errors=True) as profile:
         process = subprocess.Popen(
             [
                 str(CHROMIUM),
