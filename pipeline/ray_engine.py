@@ -26,7 +26,14 @@ import pyarrow.parquet as pq
 from pipeline.config import NlpSettings, Settings
 from pipeline.errors import UserError
 from pipeline.records import Reject, Sentence
-from pipeline.run import ProcessResult, Progress, SegmentStats, load_classifier, report_progress
+from pipeline.run import (
+    ProcessResult,
+    Progress,
+    SegmentStats,
+    load_classifier,
+    report_progress,
+    write_segmented_chunks,
+)
 from pipeline.stages import aggregate, classify, segment
 from pipeline.stages.classify import Classifier
 from pipeline.store import Store
@@ -80,20 +87,14 @@ def process_with_ray(
 def _segment(ray: Any, store: Store, settings: Settings, where: Path, progress: Progress | None) -> SegmentStats:
     chunk = settings.nlp.chunk_size
     total = _export(store, segment.PENDING_SQL, {}, where, rows_per_file=chunk * 8)
-    records = sentences = 0
-    rejects_before = store.count("rejects")
-    if total:
-        mapped = ray.data.read_parquet(str(where)).map_batches(
-            SegmentBatch, fn_constructor_kwargs={"nlp_json": settings.nlp.model_dump_json()}, batch_size=chunk,
-            batch_format="pyarrow", concurrency=_cpu_workers(ray),
-        )  # fmt: skip
-        for table in _batches(mapped, chunk):
-            done = [record_from_row(row) for row in table.to_pylist()]
-            segment.write_segmented(store, done)
-            records += len(done)
-            sentences += sum(len(r.sentences) for r in done)
-            report_progress(progress, "segment", records, total)
-    return SegmentStats(records, sentences, store.count("rejects") - rejects_before)
+    if not total:
+        return write_segmented_chunks(store, [], total=0, progress=progress)
+    mapped = ray.data.read_parquet(str(where)).map_batches(
+        SegmentBatch, fn_constructor_kwargs={"nlp_json": settings.nlp.model_dump_json()}, batch_size=chunk,
+        batch_format="pyarrow", concurrency=_cpu_workers(ray),
+    )  # fmt: skip
+    chunks = ([record_from_row(row) for row in table.to_pylist()] for table in _batches(mapped, chunk))
+    return write_segmented_chunks(store, chunks, total=total, progress=progress)
 
 
 def _tag(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.errors import UserError
@@ -70,10 +71,20 @@ def segment_store(settings: Settings, *, progress: Progress | None = None) -> Se
 
 def segment_pending_stats(store: Store, settings: Settings, *, progress: Progress | None = None) -> SegmentStats:
     total = segment.count_pending(store)
+    chunks = (
+        segment.segment_records(chunk, settings.nlp)
+        for chunk in segment.iter_pending(store, chunk_size=settings.nlp.chunk_size)
+    )
+    return write_segmented_chunks(store, chunks, total=total, progress=progress)
+
+
+def write_segmented_chunks(
+    store: Store, chunks: Iterable[list[Any]], *, total: int, progress: Progress | None = None
+) -> SegmentStats:
+    """Commit each chunk of segmented records as it comes (any engine produces them); count what was written."""
     records = sentences = 0
     rejects_before = store.count("rejects")
-    for chunk in segment.iter_pending(store, chunk_size=settings.nlp.chunk_size):
-        done = segment.segment_records(chunk, settings.nlp)
+    for done in chunks:
         segment.write_segmented(store, done)
         records += len(done)
         sentences += sum(len(r.sentences) for r in done)
