@@ -174,6 +174,10 @@ def evaluate_suite(suite: Suite, systems: Sequence[System], *, taxonomy: Taxonom
     texts = [ex.text for ex in suite.examples]
     langs = [ex.lang or suite.lang for ex in suite.examples]
     scores, errors = {}, []
+    if suite.records:
+        from models.record_system import RecordSystem
+
+        systems = [*systems, *(RecordSystem(s) for s in systems)]
     for system in systems:
         log.info("evaluating %s on %s (%d examples)", system.name, suite.name, len(texts))
         output = system.run(texts, langs)

@@ -30,6 +30,7 @@ class Suite:
     heads: tuple[Head, ...]
     examples: tuple[LabelledExample, ...]
     service_kinds_labelled: bool = True  # False: gold says "service or not", not which kind
+    records: bool = False  # texts are whole reviews: also scored sentence by sentence, aggregated as the pipeline does
 
     def __len__(self) -> int:
         return len(self.examples)
@@ -60,13 +61,22 @@ def _semeval_support(root: Path) -> Suite:
     )  # fmt: skip
 
 
+def _semeval_sentiment(root: Path) -> Suite:
+    examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
+                for ex in read_semeval(p, source="semeval16-laptops") if ex.sentiment is not None]  # fmt: skip
+    return Suite(
+        "semeval16_laptops_sentiment", "SemEval-2016 laptops (test + train): English review sentences whose "
+        "opinions all share one polarity; sentences without opinions skipped", "en", ("sentiment",), tuple(examples),
+    )  # fmt: skip
+
+
 def _indonlu_service(corpus: str, stem: str) -> Callable[[Path], Suite]:
     def load(root: Path) -> Suite:
         names = [f"indonlu/{stem}_{split}_preprocess.csv" for split in ("train", "valid", "test")]
         examples = [ex for p in _files(root, *names) for ex in read_indonlu_aspect(p, source=f"indonlu-{corpus}")]
         return Suite(
             f"{corpus}_service", f"IndoNLU {corpus.upper()} (train + valid + test reviews): the 'service' aspect "
-            "mentioned (pos / neg) vs not (neutral)", "id", ("service",), tuple(examples), False,
+            "mentioned (pos / neg) vs not (neutral)", "id", ("service",), tuple(examples), False, True,
         )  # fmt: skip
 
     return load
@@ -84,12 +94,13 @@ def _smsa_sentiment(root: Path) -> Suite:
     (path,) = _files(root, "indonlu/smsa_doc-sentiment-prosa_valid_preprocess.tsv")
     return Suite(
         "smsa_sentiment", "IndoNLU SmSA valid: Indonesian review / comment sentiment",
-        "id", ("sentiment",), tuple(read_smsa(path, source="smsa")),
+        "id", ("sentiment",), tuple(read_smsa(path, source="smsa")), records=True,
     )  # fmt: skip
 
 
 SUITES: dict[str, Callable[[Path], Suite]] = {
     "semeval16_laptops_service": _semeval_support,
+    "semeval16_laptops_sentiment": _semeval_sentiment,
     "hoasa_service": _indonlu_service("hoasa", "hoasa_absa-airy"),
     "casa_service": _indonlu_service("casa", "casa_absa-prosa"),
     "jrte_sentiment": _jrte_sentiment,
@@ -114,7 +125,7 @@ def load_suites(
             continue
         if limit is not None:
             suite = Suite(suite.name, suite.description, suite.lang, suite.heads, suite.examples[:limit],
-                          suite.service_kinds_labelled)  # fmt: skip
+                          suite.service_kinds_labelled, suite.records)  # fmt: skip
         suites.append(suite)
     for reason in skipped:
         log.info("skipped %s", reason)

@@ -67,9 +67,10 @@ def fake_shared_dir(root: Path) -> Path:
 
 def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     suites, skipped = load_suites(fake_shared_dir(tmp_path))
-    assert [s.name for s in suites] == ["semeval16_laptops_service", "hoasa_service", "jrte_sentiment",
-                                        "smsa_sentiment"]  # fmt: skip
-    assert len(suites[0]) == 8 and len(suites[1]) == 12
+    assert [s.name for s in suites] == ["semeval16_laptops_service", "semeval16_laptops_sentiment", "hoasa_service",
+                                        "jrte_sentiment", "smsa_sentiment"]  # fmt: skip
+    assert len(suites[0]) == 8 and len(suites[2]) == 12
+    assert len(suites[1]) == 4 and {ex.sentiment for ex in suites[1].examples} == {"positive", "negative"}
     assert skipped and skipped[0].startswith("casa_service: shared data not found")
     none, skipped = load_suites(tmp_path / "nowhere")
     assert none == [] and len(skipped) == len(SUITES)
@@ -106,8 +107,10 @@ def test_evaluate_model_end_to_end(tmp_path: Path, taxonomy: Taxonomy, tiny_mode
     )  # fmt: skip
     assert report.model_version == tiny_model.version
     assert [s.suite for s in report.suites][:2] == ["gold_test", "semeval16_laptops_service"]
+    by_sentence = ["model_by_sentence", "rules_by_sentence", "tfidf_lr_by_sentence"]
     for suite in report.suites:
-        assert list(suite.scores) == ["model", "rules", "tfidf_lr"]
+        records = suite.suite in ("hoasa_service", "smsa_sentiment")  # whole reviews: also scored per sentence
+        assert list(suite.scores) == ["model", "rules", "tfidf_lr", *(by_sentence if records else [])]
     gold = report.suites[0].scores["model"]
     assert gold.sentiment is not None and "sentiment" in gold.calibration
     assert gold.sentiment.accuracy == 1.0  # the tiny model was overfit on these sentences
@@ -138,5 +141,9 @@ def test_baselines_only_on_real_shared_data(tmp_path: Path, shared_data: Path, e
     )  # fmt: skip
     assert report.model_version is None
     assert {s.suite for s in report.suites} == set(SUITES)
-    assert all(s.n == 40 and set(s.scores) == {"rules", "tfidf_lr"} for s in report.suites)
+    records = {"hoasa_service", "casa_service", "smsa_sentiment"}
+    for suite in report.suites:
+        expected = {"rules", "tfidf_lr"} | ({"rules_by_sentence", "tfidf_lr_by_sentence"} if suite.suite in records
+                                            else set())  # fmt: skip
+        assert suite.n == 40 and set(suite.scores) == expected
     assert (tmp_path / "eval" / "report.md").is_file()

@@ -1,0 +1,137 @@
+"""CPU speed vs fidelity of the ONNX variants of one trained model, against its fp32 ONNX file in the same run.
+
+For each variant: sentences/s of the classifier (the same length-sorted, dynamically padded batches as the tagging
+stage) and how often its decisions (service kinds, sentiment, sharp edge; all three, then each head) equal the torch
+model's on the same sentences. ``vocmine export`` keeps an int8 file only when it agrees on >= 99 % of gold
+sentences; this script shows where each variant sits on the speed / agreement frontier:
+
+    python benchmarks/bench_quantization.py --model-dir .vocmine/models/<version> --sentences 1000 --threads 2
+
+Variants: ``fp32`` (exact, the reference for speed), ``int8`` (ONNX Runtime dynamic quantisation of every weight
+MatMul and the embedding table, per-channel weights, per-tensor activations: what ``vocmine export`` writes),
+``int8-ffn-fp32`` (the same with the feed-forward MatMuls left in fp32: the layers whose inputs carry outlier
+channels), and ``int8-blockwise`` (8-bit weights with activations quantised per block of 32 values, ONNX Runtime's
+MatMulNBits at accuracy level 4; needs the ``onnx-ir`` package and is skipped without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+FFN = re.compile(r"/intermediate/dense/MatMul$|(?<!/attention)/output/dense/MatMul$")
+
+
+def link_model(model_dir: Path, target: Path) -> Path:
+    """A model directory sharing ``model_dir``'s files but none of its ONNX files."""
+    target.mkdir(parents=True)
+    for item in model_dir.iterdir():
+        if item.suffix != ".onnx":
+            (target / item.name).symlink_to(item.resolve())
+    return target
+
+
+def dynamic_int8(fp32: Path, target: Path, *, keep_ffn: bool) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    exclude = [n.name for n in graph.node if keep_ffn and FFN.search(n.name)]
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
+
+
+def blockwise_int8(fp32: Path, target: Path) -> None:
+    import onnx
+    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+
+    quantizer = MatMulNBitsQuantizer(onnx.load(str(fp32)), bits=8, block_size=32, is_symmetric=True, accuracy_level=4)
+    quantizer.process()
+    quantizer.model.save_model_to_file(str(target), use_external_data_format=False)
+
+
+def measure(model_dir: Path, onnx_file: Path, sentences, reference, *, threads: int, batch_size: int) -> dict:
+    import numpy as np
+    import onnxruntime as ort
+
+    from models.predict import Classifier
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+
+    def run(input_ids, mask):
+        return tuple(session.run(None, {"input_ids": input_ids, "attention_mask": mask}))
+
+    classifier = Classifier(model_dir, runner=run, runtime="onnx", device="cpu")
+    classifier.predict(sentences[:64], batch_size=batch_size)  # warm-up
+    start = time.perf_counter()
+    tags = classifier.predict(sentences, batch_size=batch_size)
+    speed = len(sentences) / (time.perf_counter() - start)
+    heads = ("service", "sentiment", "sharp_edge")
+    pairs = list(zip(tags, reference, strict=True))
+    same = {h: float(np.mean([getattr(a, h) == getattr(b, h) for a, b in pairs])) for h in heads}
+    every = float(np.mean([all(getattr(a, h) == getattr(b, h) for h in heads) for a, b in pairs]))
+    return {"speed": speed, "all": every, **same, "mb": onnx_file.stat().st_size / 1e6}
+
+
+def main() -> None:
+    from bench_tagging import review_sentences
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model-dir", required=True, help="A trained vocmine model directory.")
+    parser.add_argument("--sentences", type=int, default=1_000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=2, help="Threads for ONNX Runtime and torch.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("root").setLevel(logging.ERROR)  # the quantiser's "consider pre-processing" advice
+
+    import torch
+
+    from models.export import export_onnx
+    from models.predict import Classifier
+
+    torch.set_num_threads(args.threads)
+    model_dir = Path(args.model_dir)
+    sentences, source = review_sentences(args.sentences)
+    print(f"model {model_dir.name}; {source}; {args.threads} threads; load average {os.getloadavg()[0]:.1f}")
+    reference = Classifier.load(model_dir, runtime="torch", device="cpu").predict(sentences, batch_size=64)
+    with tempfile.TemporaryDirectory(prefix="vocmine-quant-") as tmp:
+        work = link_model(model_dir, Path(tmp) / "model")
+        fp32 = export_onnx(work, quantize=False)
+        variants = {"fp32": fp32}
+        for name, build in (
+            ("int8", lambda t: dynamic_int8(fp32, t, keep_ffn=False)),
+            ("int8-ffn-fp32", lambda t: dynamic_int8(fp32, t, keep_ffn=True)),
+            ("int8-blockwise", lambda t: blockwise_int8(fp32, t)),
+        ):
+            target = Path(tmp) / f"{name}.onnx"
+            try:
+                build(target)
+            except ImportError as exc:
+                print(f"{name}: skipped ({exc})")
+                continue
+            variants[name] = target
+        results = {name: measure(work, path, sentences, reference, threads=args.threads, batch_size=args.batch_size)
+                   for name, path in variants.items()}  # fmt: skip
+    base = results["fp32"]["speed"]
+    print(f"{'variant':16s} {'sent/s':>8s} {'x fp32':>7s} {'agree all':>9s} {'service':>8s} {'sentiment':>9s} "
+          f"{'sharp':>6s} {'MB':>5s}")  # fmt: skip
+    for name, r in results.items():
+        print(f"{name:16s} {r['speed']:8.1f} {r['speed'] / base:7.2f} {r['all']:9.3f} {r['service']:8.3f} "
+              f"{r['sentiment']:9.3f} {r['sharp_edge']:6.3f} {r['mb']:5.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
