@@ -1,4 +1,5 @@
-"""The whole job, in order: crawl, import, segment, train if no model exists, tag, report.
+"""The whole job, in order: crawl, import, segment, train if no model exists, export it to ONNX (int8 where its
+decisions agree with torch), tag, report.
 
 Each step is the same plain function its own command calls; each skips work already done, so a second run
 only re-crawls first pages, re-uses the model and tags nothing new.
@@ -86,8 +87,21 @@ def run_job(
         trained = True
     else:
         steps["train"] = "model exists, re-used (pass --retrain to train a new one)"
+    if settings.classifier.runtime != "torch" and (trained or not _has_onnx(settings)):
+        from models.export import export_from_settings
+
+        step("export", lambda: export_from_settings(settings))
     step("process", lambda: process_store(settings, progress=progress))
     report = step("report", lambda: build_report(settings))
     with Store(settings.paths.store_path, read_only=True) as store:
         counts = store.counts()
     return JobResult(steps, seconds, counts, str(report.html), trained)
+
+
+def _has_onnx(settings: Settings) -> bool:
+    """Whether the model the job will use was exported (``vocmine train`` alone leaves torch weights only)."""
+    from models.predict import ONNX_FILES
+    from models.registry import resolve_model_dir
+
+    model_dir = resolve_model_dir(settings)
+    return any((model_dir / name).is_file() for name in ONNX_FILES)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.export import FP32_FILE, INT8_FILE, agreement, export_onnx
+from models.export import FP32_FILE, INT8_FILE, agreement, export_onnx, export_variant, quantize_int8
 from models.predict import Classifier
 
 SAMPLE_WORDS = [
@@ -83,6 +83,27 @@ def test_int8_that_disagrees_is_dropped_for_fp32(tiny_model, tmp_path: Path, eig
     texts = _sample(eight)
     assert export_onnx(model_dir, check_texts=texts) == model_dir / INT8_FILE  # agrees: int8 kept, fp32 removed
     assert not (model_dir / FP32_FILE).exists()
-    kept = export_onnx(model_dir, check_texts=texts, min_agreement=1.01)  # an impossible bar
+    assert export_variant(model_dir) == "int8"
+    kept = export_onnx(model_dir, check_texts=texts, min_agreement=1.01)  # an impossible bar for every variant
     assert kept == model_dir / FP32_FILE and not (model_dir / INT8_FILE).exists()
+    assert export_variant(model_dir) == "fp32"
     assert Classifier.load(model_dir, device="cpu").runtime == "onnx"  # fp32 ONNX still serves on CPU
+
+
+def test_feed_forward_variant_leaves_those_matmuls_in_fp32(tiny_model, tmp_path: Path) -> None:
+    import onnx
+
+    model_dir = tmp_path / tiny_model.version
+    shutil.copytree(tiny_model.model_dir, model_dir)
+    fp32 = export_onnx(model_dir, quantize=False)
+
+    def float_matmuls(path: Path) -> set[str]:
+        graph = onnx.load(str(path)).graph
+        weights = {init.name for init in graph.initializer}
+        return {n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in weights}
+
+    assert len(float_matmuls(fp32)) == 2 * 6  # two layers: q, k, v, attention out, intermediate, output
+    full = float_matmuls(quantize_int8(fp32, tmp_path / "all.onnx"))
+    kept = float_matmuls(quantize_int8(fp32, tmp_path / "ffn.onnx", fp32_feed_forward=True))
+    assert full == set()
+    assert len(kept) == 2 * 2 and all("/intermediate/" in n or "/attention/" not in n for n in kept)
