@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import sys
 import tempfile
 import time
@@ -30,8 +29,6 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-FFN = re.compile(r"/intermediate/dense/MatMul$|(?<!/attention)/output/dense/MatMul$")
-
 
 def link_model(model_dir: Path, target: Path) -> Path:
     """A model directory sharing ``model_dir``'s files but none of its ONNX files."""
@@ -40,15 +37,6 @@ def link_model(model_dir: Path, target: Path) -> Path:
         if item.suffix != ".onnx":
             (target / item.name).symlink_to(item.resolve())
     return target
-
-
-def dynamic_int8(fp32: Path, target: Path, *, keep_ffn: bool) -> None:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(str(fp32), load_external_data=False).graph
-    exclude = [n.name for n in graph.node if keep_ffn and FFN.search(n.name)]
-    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
 
 
 def blockwise_int8(fp32: Path, target: Path) -> None:
@@ -99,7 +87,7 @@ def main() -> None:
 
     import torch
 
-    from models.export import export_onnx
+    from models.export import export_onnx, quantize_int8
     from models.predict import Classifier
 
     torch.set_num_threads(args.threads)
@@ -112,8 +100,8 @@ def main() -> None:
         fp32 = export_onnx(work, quantize=False)
         variants = {"fp32": fp32}
         for name, build in (
-            ("int8", lambda t: dynamic_int8(fp32, t, keep_ffn=False)),
-            ("int8-ffn-fp32", lambda t: dynamic_int8(fp32, t, keep_ffn=True)),
+            ("int8", lambda t: quantize_int8(fp32, t)),
+            ("int8-ffn-fp32", lambda t: quantize_int8(fp32, t, fp32_feed_forward=True)),
             ("int8-blockwise", lambda t: blockwise_int8(fp32, t)),
         ):
             target = Path(tmp) / f"{name}.onnx"

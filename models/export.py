@@ -111,10 +111,15 @@ def _write_info(model_dir: Path, variant: str, rate: float | None) -> None:
     (model_dir / EXPORT_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
+def export_info(model_dir: Path | str) -> dict:
+    """``{"variant", "agreement"}`` as ``export_onnx`` recorded them; empty if the model was not exported."""
+    path = Path(model_dir) / EXPORT_INFO
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def export_variant(model_dir: Path | str) -> str | None:
     """What ``export_onnx`` kept for this model ('int8', 'int8, feed-forward fp32', 'fp32'), None if not exported."""
-    path = Path(model_dir) / EXPORT_INFO
-    return json.loads(path.read_text(encoding="utf-8"))["variant"] if path.is_file() else None
+    return export_info(model_dir).get("variant")
 
 
 def quantize_int8(source: Path, target: Path, *, fp32_feed_forward: bool = False) -> Path:
@@ -178,6 +183,8 @@ def export_from_settings(settings: Settings, *, quantize: bool = True, check: in
     gold = read_gold_dir(settings.classifier.gold_dir, taxonomy=load_taxonomy(settings.paths.taxonomy))
     sample = sorted({ex.text for ex in gold}, key=text_key)[:check]
     path = export_onnx(model_dir, quantize=quantize, check_texts=sample)
-    rate = agreement(model_dir, sample) if sample else None
+    rate = export_info(model_dir).get("agreement")  # measured on ``sample`` while choosing the variant
+    if rate is None and sample:  # the fp32 file was kept: measure it too
+        rate = agreement(model_dir, sample)
     size = path.stat().st_size / 1e6
     return ExportResult(path, read_meta(model_dir)["version"], size, rate, len(sample))

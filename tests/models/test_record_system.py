@@ -31,3 +31,15 @@ def test_records_are_split_tagged_and_aggregated(taxonomy: Taxonomy) -> None:
     assert out.sentiment[1] == expected
     assert out.service[3] == () and out.sentiment[3] == "neutral" and out.sharp_edge[3] == "none"
     assert len(out) == len(texts)
+
+
+def test_duplicate_huge_and_blank_records_keep_one_output_each(taxonomy: Taxonomy) -> None:
+    rules = RulesBaseline(taxonomy)
+    complaint = "The support agent never replied to my ticket."
+    huge = " ".join(["The app is fine."] * 6_000 + [complaint])  # ~100k characters, the complaint at the very end
+    texts = [complaint, complaint, huge, "   \n\t ", "\x00\x01\x02"]
+    out = RecordSystem(rules).run(texts, ["en"] * len(texts))
+    assert len(out) == len(texts) and out.service_proba is None  # the rules system has no probabilities
+    assert out.service[0] == out.service[1] == ("support",) and out.sentiment[0] == out.sentiment[1]
+    assert out.service[2] == ("support",)  # nothing past the first sentences is lost to truncation
+    assert out.service[3:] == ((), ()) and out.sentiment[3:] == ("neutral", "neutral")
