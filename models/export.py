@@ -2,12 +2,13 @@
 
 ``Classifier.load`` prefers ``model.int8.onnx`` on CPU once it exists, else ``model.onnx``. ``agreement`` measures
 how often the exported model's decisions match torch's on a sample. Dynamic int8 quantises activations per tensor,
-which some encoders do not survive: multilingual-e5-small has single outlier channels (|x| up to ~70 where the
-median is ~0.1) at the inputs of its feed-forward layers, and its fully int8 decisions matched torch on only
-75–93 % of sentences (measured 2026-11). So with check texts the candidates are tried in order — all weight MatMuls
-int8; then int8 with the feed-forward MatMuls kept in fp32 (the outlier-carrying layers; ~1.2x fp32 speed) — and the
-first that agrees on at least ``MIN_AGREEMENT`` of them is kept; when none does, the fp32 ONNX model (exact) is.
-What was kept, and its agreement, is written to ``onnx.json`` beside the model.
+which some encoders do not survive: multilingual-e5-small has a few fixed outlier channels (|x| up to ~70 where a
+typical channel peaks at ~1.5) at the inputs of its feed-forward layers, and its fully int8 decisions matched torch on
+only 75–94 % of sentences (measured 2026-11). So with check texts the candidates are tried in order — int8 with the
+outlier input channels split off into small fp32 MatMuls (``models.outlier_split``, calibrated on gold sentences;
+int8 speed); then int8 with the feed-forward MatMuls kept in fp32 (~1.2x fp32 speed) — and the first that agrees on at
+least ``MIN_AGREEMENT`` of them is kept; when none does, the fp32 ONNX model (exact) is. What was kept, its agreement
+and the number of split channels are written to ``onnx.json`` beside the model.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from models.labels import LabelSpace
+from models.outlier_split import channel_peaks, outlier_channels, split_outliers
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
@@ -36,7 +38,10 @@ OPSET = 17
 MIN_AGREEMENT = 0.99
 EXPORT_INFO = "onnx.json"
 FEED_FORWARD = re.compile(r"/intermediate/dense/MatMul$|(?<!/attention)/output/dense/MatMul$")
-VARIANTS = ("int8", "int8, feed-forward fp32")  # tried in this order; fp32 when neither agrees
+OUTLIERS_FP32 = "int8, outlier channels fp32"
+FEED_FORWARD_FP32 = "int8, feed-forward fp32"
+VARIANTS = (OUTLIERS_FP32, FEED_FORWARD_FP32)  # tried in this order; fp32 when neither agrees
+CALIBRATION_BATCH = 32
 _SAMPLE = ("The support team answered within an hour.", "Great.")
 
 
@@ -46,6 +51,7 @@ def export_onnx(
     quantize: bool = True,
     keep_fp32: bool = False,
     check_texts: Sequence[str] = (),
+    calibration_texts: Sequence[str] = (),
     min_agreement: float = MIN_AGREEMENT,
 ) -> Path:
     """Write ``model.onnx`` and, with ``quantize``, ``model.int8.onnx`` into ``model_dir``; returns the file to use.
@@ -53,7 +59,8 @@ def export_onnx(
     Inputs ``input_ids`` / ``attention_mask`` [batch, seq] int64, outputs the three heads' logits [batch, n],
     both axes dynamic. Files appear atomically. With ``check_texts``, an int8 model whose decisions agree with torch
     on fewer than ``min_agreement`` of them is removed and the fp32 file is returned; otherwise the fp32 file is
-    removed unless ``keep_fp32``.
+    removed unless ``keep_fp32``. Outlier channels are found on ``calibration_texts`` (default: the check texts);
+    without either text list nothing is split and plain int8 is kept unchecked.
     """
     import torch
 
@@ -91,11 +98,16 @@ def export_onnx(
     if not quantize:
         _write_info(model_dir, "fp32", None)
         return fp32
+    calibration = list(calibration_texts or check_texts)
+    peaks = calibrate(model_dir, calibration, onnx_file=fp32) if calibration else {}
+    n_split = sum(len(outlier_channels(p)) for p in peaks.values())
     for variant in VARIANTS if check_texts else VARIANTS[:1]:
-        int8 = quantize_int8(fp32, model_dir / INT8_FILE, fp32_feed_forward=variant != "int8")
+        outliers = variant == OUTLIERS_FP32
+        int8 = quantize_int8(fp32, model_dir / INT8_FILE, outlier_peaks=peaks if outliers else None,
+                             fp32_feed_forward=variant == FEED_FORWARD_FP32)  # fmt: skip
         rate = agreement(model_dir, check_texts) if check_texts else None
         if rate is None or rate >= min_agreement:
-            _write_info(model_dir, variant, rate)
+            _write_info(model_dir, variant if n_split or not outliers else "int8", rate, n_split if outliers else 0)
             if not keep_fp32:
                 fp32.unlink()
             return int8
@@ -106,37 +118,61 @@ def export_onnx(
     return fp32
 
 
-def _write_info(model_dir: Path, variant: str, rate: float | None) -> None:
-    info = {"variant": variant, "agreement": rate}
+def calibrate(model_dir: Path | str, texts: Sequence[str], *, onnx_file: Path | None = None) -> dict[str, np.ndarray]:
+    """``outlier_split.channel_peaks`` of the model's fp32 ONNX file on ``texts``, tokenised as the model sees them."""
+    import onnx
+
+    from models.batching import iter_padded, tokenize
+    from models.predict import load_tokenizer
+    from models.registry import read_meta
+
+    model_dir = Path(model_dir)
+    meta = read_meta(model_dir)
+    tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
+    ids = tokenize(tokenizer, texts, prefix=meta.get("text_prefix", ""))
+    batches = iter_padded(ids, batch_size=CALIBRATION_BATCH, pad_id=int(meta["pad_id"]))
+    model = onnx.load(str(onnx_file or model_dir / FP32_FILE))
+    return channel_peaks(model, ((input_ids, mask) for _, input_ids, mask in batches))
+
+
+def _write_info(model_dir: Path, variant: str, rate: float | None, split: int = 0) -> None:
+    info = {"variant": variant, "agreement": rate, "outlier_channels": split}
     (model_dir / EXPORT_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
 def export_info(model_dir: Path | str) -> dict:
-    """``{"variant", "agreement"}`` as ``export_onnx`` recorded them; empty if the model was not exported."""
+    """``{"variant", "agreement", "outlier_channels"}`` as ``export_onnx`` recorded them; empty if never exported."""
     path = Path(model_dir) / EXPORT_INFO
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def export_variant(model_dir: Path | str) -> str | None:
-    """What ``export_onnx`` kept for this model ('int8', 'int8, feed-forward fp32', 'fp32'), None if not exported."""
+    """What ``export_onnx`` kept for this model (``VARIANTS``, 'int8' or 'fp32'), None if not exported."""
     return export_info(model_dir).get("variant")
 
 
-def quantize_int8(source: Path, target: Path, *, fp32_feed_forward: bool = False) -> Path:
+def quantize_int8(
+    source: Path,
+    target: Path,
+    *,
+    fp32_feed_forward: bool = False,
+    outlier_peaks: Mapping[str, np.ndarray] | None = None,
+) -> Path:
     """Dynamic int8 quantisation with ONNX Runtime: weights per output channel, activations per tensor on the fly.
 
     Per-channel weights matched torch more often than per-tensor ones on e5-small (85 % vs 74 % of decisions).
-    ``fp32_feed_forward`` leaves the encoder's feed-forward MatMuls (BERT node names) unquantised.
+    ``fp32_feed_forward`` leaves the encoder's feed-forward MatMuls (BERT node names) unquantised; ``outlier_peaks``
+    (``outlier_split.channel_peaks``) splits each MatMul's outlier input channels off into an fp32 MatMul first.
     """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    exclude = []
+    model = onnx.load(str(source))
+    exclude = split_outliers(model, outlier_peaks) if outlier_peaks else []
     if fp32_feed_forward:
-        graph = onnx.load(str(source), load_external_data=False).graph
-        exclude = [node.name for node in graph.node if FEED_FORWARD.search(node.name)]
+        exclude += [node.name for node in model.graph.node if FEED_FORWARD.search(node.name)]
     tmp = target.with_name(f".{target.name}.tmp")
-    quantize_dynamic(str(source), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
+    quantize_dynamic(model, str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
     tmp.replace(target)
     log.info("quantised %s -> %s", source.name, target)
     return target
@@ -164,7 +200,9 @@ class ExportResult:
     n_checked: int
 
     def summary(self) -> str:
-        kind = export_variant(self.path.parent) or "?"
+        info = export_info(self.path.parent)
+        kind = info.get("variant") or "?"
+        kind += f": {info['outlier_channels']} input channels split off" if info.get("outlier_channels") else ""
         kind += "" if self.path.name == INT8_FILE else " (no int8 variant agreed well enough)"
         check = (
             f"; agrees with torch on {self.agreement:.1%} of {self.n_checked} gold sentences" if self.n_checked else ""
@@ -172,17 +210,21 @@ class ExportResult:
         return f"exported {self.version} -> {self.path} ({kind}, {self.size_mb:.0f} MB){check}"
 
 
-def export_from_settings(settings: Settings, *, quantize: bool = True, check: int = 500) -> ExportResult:
+def export_from_settings(
+    settings: Settings, *, quantize: bool = True, check: int = 500, calibrate: int = 256
+) -> ExportResult:
     """Export the configured model; int8 is kept only if it agrees with torch on ≥ 99 % of up to ``check`` gold
-    sentences (without gold data it is kept unchecked)."""
+    sentences (without gold data it is kept unchecked). Outlier channels are calibrated on ``calibrate`` other gold
+    sentences."""
     from models.data import read_gold_dir, text_key
     from models.registry import read_meta, resolve_model_dir
     from pipeline.taxonomy import load_taxonomy
 
     model_dir = resolve_model_dir(settings)
     gold = read_gold_dir(settings.classifier.gold_dir, taxonomy=load_taxonomy(settings.paths.taxonomy))
-    sample = sorted({ex.text for ex in gold}, key=text_key)[:check]
-    path = export_onnx(model_dir, quantize=quantize, check_texts=sample)
+    texts = sorted({ex.text for ex in gold}, key=text_key)
+    sample, calibration = texts[:check], texts[check : check + calibrate]
+    path = export_onnx(model_dir, quantize=quantize, check_texts=sample, calibration_texts=calibration)
     rate = export_info(model_dir).get("agreement")  # measured on ``sample`` while choosing the variant
     if rate is None and sample:  # the fp32 file was kept: measure it too
         rate = agreement(model_dir, sample)
