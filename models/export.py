@@ -17,7 +17,8 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -172,10 +173,22 @@ def quantize_int8(
     if fp32_feed_forward:
         exclude += [node.name for node in model.graph.node if FEED_FORWARD.search(node.name)]
     tmp = target.with_name(f".{target.name}.tmp")
-    quantize_dynamic(model, str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
+    with _quiet_root_logger():  # the quantiser logs "consider pre-processing" advice on the root logger
+        quantize_dynamic(model, str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=exclude)
     tmp.replace(target)
     log.info("quantised %s -> %s", source.name, target)
     return target
+
+
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def agreement(model_dir: Path | str, texts: Sequence[str], *, batch_size: int = 64) -> float:
