@@ -30,9 +30,6 @@ class ClassifierSettings(BaseModel):
     epochs: int = Field(default=3, ge=1)
     batch_size: int = Field(default=16, ge=1)
     learning_rate: float = Field(default=5e-5, gt=0)
-    layer_lr_decay: float = Field(
-        default=1.0, gt=0, le=1, description="Layer-wise learning-rate decay: layer i of L trains at lr x decay^(L-i)."
-    )
     max_length: int = Field(default=96, ge=8, le=512)
     freeze_embeddings: bool = True
     max_train_examples: int | None = Field(default=None, ge=1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +19,6 @@ from pipeline.errors import UserError
 
 log = logging.getLogger(__name__)
 
-_LAYER = re.compile(r"\.layer\.(\d+)\.")
 HEAD_LR_FACTOR = 20.0  # fresh heads learn faster than the pretrained encoder (a common fine-tuning recipe)
 WARMUP_FRACTION = 0.06
 MAX_GRAD_NORM = 1.0
@@ -77,7 +75,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
     targets = job.labels.encode(examples)
     lengths = [len(r) for r in ids]
     total_steps = len(length_sorted_batches(lengths, batch_size=cfg.batch_size, seed=0)) * cfg.epochs
-    optimizer = _optimizer(job.model, cfg.learning_rate, layer_decay=cfg.layer_lr_decay)
+    optimizer = _optimizer(job.model, cfg.learning_rate)
     warmup = max(1, int(WARMUP_FRACTION * total_steps))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (total_steps - s) / max(1, total_steps - warmup)))
@@ -170,21 +168,11 @@ def _tensors(t: Targets, device: str) -> dict[str, Any]:
     }
 
 
-def _optimizer(model: Any, lr: float, *, layer_decay: float = 1.0) -> Any:
-    """AdamW; heads at ``HEAD_LR_FACTOR`` x ``lr``; encoder layer i of L at ``lr`` x ``layer_decay`` ** (L - i),
-    embeddings at the lowest rate (layer-wise learning-rate decay: lower layers keep more of the pretraining)."""
+def _optimizer(model: Any, lr: float) -> Any:
     import torch
 
     heads = model.head_parameters()
     head_ids = {id(p) for p in heads}
-    n_layers = int(model.encoder.config.num_hidden_layers)
-    by_scale: dict[float, list] = {}
-    for name, param in model.named_parameters():
-        if not param.requires_grad or id(param) in head_ids:
-            continue
-        match = _LAYER.search(name)
-        depth = int(match.group(1)) + 1 if match else (0 if "embeddings" in name else n_layers)
-        by_scale.setdefault(layer_decay ** (n_layers - depth), []).append(param)
-    groups = [{"params": params, "lr": lr * scale} for scale, params in sorted(by_scale.items())]
-    groups.append({"params": heads, "lr": lr * HEAD_LR_FACTOR})
+    encoder = [p for p in model.parameters() if p.requires_grad and id(p) not in head_ids]
+    groups = [{"params": encoder, "lr": lr}, {"params": heads, "lr": lr * HEAD_LR_FACTOR}]
     return torch.optim.AdamW(groups, lr=lr, weight_decay=0.01)

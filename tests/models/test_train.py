@@ -206,24 +206,3 @@ def test_weak_and_distant_labels_of_one_sentence_merge() -> None:
     (merged, kept_gold) = dedupe([weak, gold, distant, gold.model_copy(update={"origin": "weak", "sentiment": None})])
     assert (merged.service, merged.sentiment, merged.sharp_edge) == ((), "negative", "cancellation_refunds")
     assert merged.origin == "weak" and kept_gold == gold
-
-
-def test_layer_decay_gives_lower_layers_lower_rates(tiny_model) -> None:
-    from models.fitting import HEAD_LR_FACTOR, _optimizer
-    from models.labels import LabelSpace
-    from models.network import MultiTaskModel
-
-    model = MultiTaskModel.load(tiny_model.model_dir, LabelSpace.load(tiny_model.model_dir))
-    flat = _optimizer(model, 1e-4)
-    assert sorted({g["lr"] for g in flat.param_groups}) == pytest.approx([1e-4, 1e-4 * HEAD_LR_FACTOR])
-    decayed = _optimizer(model, 1e-4, layer_decay=0.5)
-    rate = {id(p): g["lr"] for g in decayed.param_groups for p in g["params"]}
-    named = dict(model.named_parameters())
-    n_layers = model.encoder.config.num_hidden_layers
-    top = next(p for n, p in named.items() if f".layer.{n_layers - 1}." in n)
-    bottom = next(p for n, p in named.items() if ".layer.0." in n)
-    embeddings = next(p for n, p in named.items() if "embeddings" in n and p.requires_grad)
-    assert rate[id(top)] == pytest.approx(1e-4)
-    assert rate[id(bottom)] == pytest.approx(1e-4 * 0.5 ** (n_layers - 1))
-    assert rate[id(embeddings)] == pytest.approx(1e-4 * 0.5**n_layers)
-    assert sum(len(g["params"]) for g in decayed.param_groups) == sum(len(g["params"]) for g in flat.param_groups)
