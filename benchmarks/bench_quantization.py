@@ -88,10 +88,8 @@ def main() -> None:
 
     import torch
 
-    from models.data import read_gold_dir, text_key
-    from models.export import calibrate, export_onnx, quantize_int8
+    from models.export import calibrate, export_onnx, gold_samples, quantize_int8
     from models.predict import Classifier
-    from pipeline.taxonomy import load_taxonomy
 
     torch.set_num_threads(args.threads)
     model_dir = Path(args.model_dir)
@@ -102,8 +100,8 @@ def main() -> None:
         work = link_model(model_dir, Path(tmp) / "model")
         fp32 = export_onnx(work, quantize=False)
         variants = {"fp32": fp32}
-        gold = read_gold_dir(REPO / "data" / "gold", taxonomy=load_taxonomy(REPO / "configs" / "taxonomy.yaml"))
-        peaks = calibrate(work, sorted({ex.text for ex in gold}, key=text_key)[500:756], onnx_file=fp32)
+        _, calibration = gold_samples(REPO / "data" / "gold", REPO / "configs" / "taxonomy.yaml")
+        peaks = calibrate(work, calibration, onnx_file=fp32)  # the sentences vocmine export calibrates on
         for name, build in (
             ("int8", lambda t: quantize_int8(fp32, t)),
             ("int8-outliers-fp32", lambda t: quantize_int8(fp32, t, outlier_peaks=peaks)),

@@ -103,12 +103,12 @@ def export_onnx(
     peaks = calibrate(model_dir, calibration, onnx_file=fp32) if calibration else {}
     n_split = sum(len(outlier_channels(p)) for p in peaks.values())
     for variant in VARIANTS if check_texts else VARIANTS[:1]:
-        outliers = variant == OUTLIERS_FP32
-        int8 = quantize_int8(fp32, model_dir / INT8_FILE, outlier_peaks=peaks if outliers else None,
+        split = n_split if variant == OUTLIERS_FP32 else 0
+        int8 = quantize_int8(fp32, model_dir / INT8_FILE, outlier_peaks=peaks if split else None,
                              fp32_feed_forward=variant == FEED_FORWARD_FP32)  # fmt: skip
         rate = agreement(model_dir, check_texts) if check_texts else None
         if rate is None or rate >= min_agreement:
-            _write_info(model_dir, variant if n_split or not outliers else "int8", rate, n_split if outliers else 0)
+            _write_info(model_dir, "int8" if variant == OUTLIERS_FP32 and not split else variant, rate, split)
             if not keep_fp32:
                 fp32.unlink()
             return int8
@@ -223,20 +223,26 @@ class ExportResult:
         return f"exported {self.version} -> {self.path} ({kind}, {self.size_mb:.0f} MB){check}"
 
 
-def export_from_settings(
-    settings: Settings, *, quantize: bool = True, check: int = 500, calibrate: int = 256
-) -> ExportResult:
-    """Export the configured model; int8 is kept only if it agrees with torch on ≥ 99 % of up to ``check`` gold
-    sentences (without gold data it is kept unchecked). Outlier channels are calibrated on ``calibrate`` other gold
-    sentences."""
+def gold_samples(
+    gold_dir: Path, taxonomy_path: Path, *, check: int = 500, calibration: int = 256
+) -> tuple[list[str], list[str]]:
+    """Distinct gold sentences in a fixed (text-hash) order: the first ``check`` for the agreement check, the next
+    ``calibration`` for finding outlier channels."""
     from models.data import read_gold_dir, text_key
-    from models.registry import read_meta, resolve_model_dir
     from pipeline.taxonomy import load_taxonomy
 
-    model_dir = resolve_model_dir(settings)
-    gold = read_gold_dir(settings.classifier.gold_dir, taxonomy=load_taxonomy(settings.paths.taxonomy))
+    gold = read_gold_dir(gold_dir, taxonomy=load_taxonomy(taxonomy_path))
     texts = sorted({ex.text for ex in gold}, key=text_key)
-    sample, calibration = texts[:check], texts[check : check + calibrate]
+    return texts[:check], texts[check : check + calibration]
+
+
+def export_from_settings(settings: Settings, *, quantize: bool = True) -> ExportResult:
+    """Export the configured model; int8 is kept only if it agrees with torch on ≥ 99 % of 500 gold sentences
+    (without gold data it is kept unchecked). Outlier channels are calibrated on 256 other gold sentences."""
+    from models.registry import read_meta, resolve_model_dir
+
+    model_dir = resolve_model_dir(settings)
+    sample, calibration = gold_samples(settings.classifier.gold_dir, settings.paths.taxonomy)
     path = export_onnx(model_dir, quantize=quantize, check_texts=sample, calibration_texts=calibration)
     rate = export_info(model_dir).get("agreement")  # measured on ``sample`` while choosing the variant
     if rate is None and sample:  # the fp32 file was kept: measure it too

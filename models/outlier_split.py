@@ -71,10 +71,11 @@ def split_outliers(model, peaks: Mapping[str, np.ndarray], *, ratio: float = RAT
     from onnx import helper, numpy_helper
 
     weights = {init.name: init for init in model.graph.initializer}
+    targets = {node.name for node in weight_matmuls(model)} & set(peaks)
     nodes, split = [], []
     for node in model.graph.node:
-        channels = outlier_channels(peaks[node.name], ratio=ratio) if node.name in peaks else np.empty(0)
-        if node.op_type != "MatMul" or node.input[1] not in weights or not len(channels):
+        channels = outlier_channels(peaks[node.name], ratio=ratio) if node.name in targets else np.empty(0)
+        if not len(channels):
             nodes.append(node)
             continue
         weight = numpy_helper.to_array(weights[node.input[1]])
