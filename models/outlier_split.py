@@ -54,7 +54,7 @@ def channel_peaks(model, batches: Iterable[tuple[np.ndarray, np.ndarray]]) -> di
     for input_ids, mask in batches:
         values = session.run(inputs, {"input_ids": input_ids, "attention_mask": mask})
         for name, value in zip(inputs, values, strict=True):
-            if value.ndim != 3 or value.shape[:2] != mask.shape:
+            if value.ndim != 3 or value.shape[:2] != mask.shape or not mask.any():
                 continue
             peak = np.abs(value[mask.astype(bool)]).max(axis=0)
             peaks[name] = peak if name not in peaks else np.maximum(peaks[name], peak)

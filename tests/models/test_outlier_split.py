@@ -115,3 +115,13 @@ def test_nothing_to_split_leaves_the_graph_alone(rng) -> None:
     flat = {"/layer/dense/MatMul": np.ones(WIDTH, dtype=np.float32)}
     assert split_outliers(model, flat) == []
     assert [n.name for n in model.graph.node] == before
+
+
+def test_no_real_tokens_measure_nothing_and_split_nothing(rng) -> None:
+    model = _graph(rng)
+    before = [n.name for n in model.graph.node]
+    ids, mask = _batches(rng, n=1)[0]
+    assert channel_peaks(model, []) == {}
+    assert channel_peaks(model, [(ids, np.zeros_like(mask))]) == {}  # an all-padding batch is skipped, not a crash
+    assert split_outliers(model, channel_peaks(model, [])) == []
+    assert [n.name for n in model.graph.node] == before
