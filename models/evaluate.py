@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from models.baselines import RulesBaseline, System, SystemOutput, TfidfBaseline
+from models.config import INFERENCE_BATCH
 from models.examples import LabelledExample
 from models.metrics import (
     BinaryMetrics,
@@ -194,7 +195,7 @@ class ClassifierSystem:
 
     name = "model"
 
-    def __init__(self, classifier: Any, *, batch_size: int = 64) -> None:
+    def __init__(self, classifier: Any, *, batch_size: int = INFERENCE_BATCH) -> None:
         self.classifier = classifier
         self.batch_size = batch_size
 

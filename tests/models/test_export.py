@@ -8,8 +8,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.export import FP32_FILE, INT8_FILE, agreement, export_info, export_onnx, export_variant, quantize_int8
-from models.predict import Classifier
+from models.export import (
+    FP32_FILE,
+    INT8_FILE,
+    RECHECK_FILE,
+    SMOOTHED,
+    agreement,
+    export_info,
+    export_onnx,
+    export_variant,
+    quantize_int8,
+)
+from models.predict import Classifier, decision_margin, onnx_runner
 
 SAMPLE_WORDS = [
     "support",
@@ -83,10 +93,12 @@ def test_int8_that_disagrees_is_dropped_for_fp32(tiny_model, tmp_path: Path, eig
     texts = _sample(eight)
     assert export_onnx(model_dir, check_texts=texts) == model_dir / INT8_FILE  # agrees: int8 kept, fp32 removed
     assert not (model_dir / FP32_FILE).exists()
-    assert export_variant(model_dir) == "int8"  # the tiny random model has no outlier channel to split off
-    assert export_info(model_dir)["outlier_channels"] == 0
+    assert export_variant(model_dir) == SMOOTHED
+    assert export_info(model_dir)["smoothed_matmuls"] == 2 * 5  # all but the two feed-forward outputs
+    assert (model_dir / RECHECK_FILE).is_file()
     kept = export_onnx(model_dir, check_texts=texts, min_agreement=1.01)  # an impossible bar for every variant
     assert kept == model_dir / FP32_FILE and not (model_dir / INT8_FILE).exists()
+    assert not (model_dir / RECHECK_FILE).exists()
     assert export_variant(model_dir) == "fp32"
     assert Classifier.load(model_dir, device="cpu").runtime == "onnx"  # fp32 ONNX still serves on CPU
 
@@ -108,3 +120,26 @@ def test_feed_forward_variant_leaves_those_matmuls_in_fp32(tiny_model, tmp_path:
     kept = float_matmuls(quantize_int8(fp32, tmp_path / "ffn.onnx", fp32_feed_forward=True))
     assert full == set()
     assert len(kept) == 2 * 2 and all("/intermediate/" in n or "/attention/" not in n for n in kept)
+
+
+def test_near_ties_are_scored_again_by_the_recheck_file(exported: Path, eight) -> None:
+    texts = _sample(eight)
+    margin = export_info(exported)["recheck_margin"]
+    int8 = Classifier(exported, runner=onnx_runner(exported / INT8_FILE), runtime="onnx", device="cpu")
+    again = Classifier(exported, runner=onnx_runner(exported / RECHECK_FILE), runtime="onnx", device="cpu")
+    first, exact = int8.predict_proba(texts, batch_size=16), again.predict_proba(texts, batch_size=16)
+    near = decision_margin(first, calibration=int8.calibration) < margin
+
+    loaded = Classifier.load(exported, runtime="onnx")
+    assert loaded.recheck_margin == margin > 0
+    probs = loaded.predict_proba(texts, batch_size=16)
+    assert loaded.rechecked == near.sum()
+    for head in ("service", "sentiment", "sharp_edge"):
+        want = np.where(near[:, None], getattr(exact, head), getattr(first, head))
+        np.testing.assert_allclose(getattr(probs, head), want, atol=1e-6)
+
+    everything = Classifier(exported, runner=onnx_runner(exported / INT8_FILE), runtime="onnx", device="cpu",
+                            recheck=onnx_runner(exported / RECHECK_FILE), recheck_margin=1.01)  # fmt: skip
+    np.testing.assert_allclose(everything.predict_proba(texts, batch_size=16).sentiment, exact.sentiment, atol=1e-6)
+    assert everything.rechecked == len(texts)
+    assert not np.allclose(first.sentiment, exact.sentiment, atol=1e-6)  # the two files do differ

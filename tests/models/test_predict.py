@@ -12,7 +12,7 @@ import pytest
 from models.calibration import Calibration
 from models.labels import LabelSpace
 from models.network import MultiTaskModel
-from models.predict import Classifier, load_classifier
+from models.predict import Classifier, Probabilities, decision_margin, load_classifier
 from models.registry import latest_model_dir, resolve_model_dir
 from pipeline.config import Settings
 from pipeline.errors import UserError
@@ -94,3 +94,18 @@ def test_registry_finds_the_newest_and_the_named_model(tiny_model, tmp_path: Pat
     missing = settings.model_copy(update={"classifier": settings.classifier.model_copy(update={"model_version": "x"})})
     with pytest.raises(UserError, match="'x' not found"):
         resolve_model_dir(missing)
+
+
+def test_decision_margin_is_the_distance_to_the_nearest_flip() -> None:
+    calibration = Calibration(service_thresholds=(0.5, 0.3), sharp_edge_threshold=0.4)
+    calm, tie = [0.1, 0.1, 0.8], [0.45, 0.5, 0.05]
+    none, close = [0.9, 0.05, 0.05], [0.1, 0.46, 0.44]
+    probs = Probabilities(
+        service=np.array([[0.9, 0.0], [0.52, 0.9], [0.9, 0.0], [0.9, 0.0]], dtype=np.float32),
+        sentiment=np.array([calm, calm, tie, calm], dtype=np.float32),
+        sharp_edge=np.array([none, none, none, close], dtype=np.float32),
+    )
+    margins = decision_margin(probs, calibration=calibration)
+    # row 0: nearest is the second service label (0.3 away); 1: the first service label, 0.02 above its threshold;
+    # 2: the top two sentiments, 0.05 apart; 3: a policy category above the cut but 0.02 ahead of the runner-up
+    np.testing.assert_allclose(margins, [0.3, 0.02, 0.05, 0.02], atol=1e-6)
