@@ -80,8 +80,8 @@ def decision_margin(probs: Probabilities, *, calibration: Calibration) -> np.nda
     thresholds = np.asarray(calibration.service_thresholds or [0.5] * probs.service.shape[1], dtype=np.float32)
     service = np.abs(probs.service - thresholds).min(axis=1, initial=np.inf)
     sentiment = np.sort(probs.sentiment, axis=1)
-    categories = np.sort(probs.sharp_edge[:, 1:], axis=1)
-    top, runner_up = categories[:, -1], categories[:, -2] if categories.shape[1] > 1 else np.zeros(len(categories))
+    categories = np.sort(np.pad(probs.sharp_edge[:, 1:], ((0, 0), (2, 0))), axis=1)  # two zeros: always a top two
+    top, runner_up = categories[:, -1], categories[:, -2]
     cut = calibration.sharp_edge_threshold
     edge = np.minimum(np.abs(top - cut), np.where(top >= cut, top - runner_up, np.inf))
     return np.minimum.reduce([service, sentiment[:, -1] - sentiment[:, -2], edge])
