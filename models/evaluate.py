@@ -93,6 +93,7 @@ class EvaluationReport:
     train_counts: dict[str, int]
     suites: tuple[SuiteResult, ...]
     skipped: tuple[str, ...] = ()
+    runtime: str | None = None  # how the model ran: 'torch (cpu)', or 'onnx (<export variant>)'
     json_path: Path | None = None
     markdown_path: Path | None = None
 
@@ -248,14 +249,17 @@ def evaluate_model(
         train_examples = data.train if train_examples is None else train_examples
         test_examples = data.test if test_examples is None else test_examples
     systems: list[System] = []
-    version = None
+    version = runtime = None
     if include_model:
+        from models.export import export_variant
         from models.predict import Classifier
         from models.registry import resolve_model_dir
 
         model_dir = model_dir or resolve_model_dir(settings)
         classifier = Classifier.load(model_dir, runtime=settings.classifier.runtime, device=settings.classifier.device)
         version = classifier.version
+        how = export_variant(model_dir) if classifier.runtime == "onnx" else classifier.device
+        runtime = f"{classifier.runtime} ({how})"
         systems.append(ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size))
     systems.append(RulesBaseline(taxonomy))
     systems.append(TfidfBaseline.fit(train_examples, taxonomy=taxonomy, seed=settings.classifier.seed))
@@ -275,7 +279,7 @@ def evaluate_model(
     counts: dict[str, int] = {}
     for ex in train_examples:
         counts[ex.origin] = counts.get(ex.origin, 0) + 1
-    report = EvaluationReport(version, datetime.now(UTC).isoformat(), counts, results, tuple(skipped))
+    report = EvaluationReport(version, datetime.now(UTC).isoformat(), counts, results, tuple(skipped), runtime)
     if out_dir is None:
         out_dir = (model_dir / "evaluation") if model_dir is not None else settings.paths.data_dir / "evaluation"
     return write_report(report, out_dir)

@@ -119,7 +119,8 @@ def render_markdown(report: EvaluationReport) -> str:
         f"# Evaluation — {report.model_version or 'baselines only'}",
         "",
         f"Created {report.created_at}. Systems: {', '.join(systems)} — each labels the same examples in the same "
-        f"run. The TF-IDF + logistic-regression baseline trained on the model's training split ({counts}).",
+        f"run. The TF-IDF + logistic-regression baseline trained on the model's training split ({counts})."
+        + (f" The model ran on {report.runtime}." if report.runtime else ""),
         "On suites of whole reviews, `<system>_by_sentence` is the same system applied as the pipeline labels a "
         "record: split into sentences, tag each, aggregate (service when any sentence mentions it; the majority "
         "sentiment of the polar sentences).",

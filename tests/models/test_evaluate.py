@@ -106,6 +106,7 @@ def test_evaluate_model_end_to_end(tmp_path: Path, taxonomy: Taxonomy, tiny_mode
         test_examples=eight[:6],
     )  # fmt: skip
     assert report.model_version == tiny_model.version
+    assert report.runtime is not None and report.runtime.startswith("torch (")  # not exported: torch
     assert [s.suite for s in report.suites][:2] == ["gold_test", "semeval16_laptops_service"]
     by_sentence = ["model_by_sentence", "rules_by_sentence", "tfidf_lr_by_sentence"]
     for suite in report.suites:
@@ -119,6 +120,7 @@ def test_evaluate_model_end_to_end(tmp_path: Path, taxonomy: Taxonomy, tiny_mode
     assert data["model_version"] == tiny_model.version and len(data["suites"]) == len(report.suites)
     markdown = report.markdown_path.read_text(encoding="utf-8")
     assert "## Headline" in markdown and "| gold_test | service.f1 |" in markdown
+    assert f"The model ran on {report.runtime}." in markdown
     assert "casa_service" in report.summary()  # skipped, with its reason
 
 
