@@ -22,6 +22,12 @@ import numpy as np
 from models.outlier_split import weight_matmuls
 
 ALPHA = 0.75
+# Activation peaks are floored at this share of the median peak: a channel silent on every calibration token would
+# otherwise get a near-zero ``s`` and, when it speaks later, a huge ``x / s`` that sets the whole tensor's int8 scale.
+# On e5-small the smallest peak is 0.27 of the median, so the floor changes nothing there. In the test of a channel
+# silent during calibration, the int8 error relative to the output was 1.0 without a floor, 0.071 at 0.01 and 0.010 at
+# 0.1 (plain int8: 0.023).
+MIN_PEAK_SHARE = 0.1
 SMOOTH_SUFFIX = "/smooth"
 
 
@@ -45,7 +51,7 @@ def smooth_activations(
     for x, nodes in groups.items():
         arrays = [numpy_helper.to_array(weights[node.input[1]]) for node in nodes]
         weight_peak = np.max([np.abs(w).max(axis=1) for w in arrays], axis=0)
-        activation_peak = peaks[nodes[0].name]
+        activation_peak = np.maximum(peaks[nodes[0].name], MIN_PEAK_SHARE * np.median(peaks[nodes[0].name]))
         scale = np.maximum(activation_peak, 1e-5) ** alpha / np.maximum(weight_peak, 1e-5) ** (1 - alpha)
         for node, array in zip(nodes, arrays, strict=True):
             weights[node.input[1]].CopyFrom(numpy_helper.from_array(array * scale[:, None].astype(array.dtype),

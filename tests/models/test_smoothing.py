@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
+from onnx import numpy_helper
 
 from models.export import quantize_model
 from models.outlier_split import channel_peaks
@@ -56,3 +57,26 @@ def test_smoothing_shrinks_the_int8_error_of_an_outlier_channel(rng, tmp_path: P
         return float(np.abs(run(path, ids, mask) - want).mean() / np.abs(want).mean())
 
     assert error(smoothed) < error(plain) / 2
+
+
+def test_a_channel_silent_during_calibration_does_not_blow_up_int8(rng, tmp_path: Path) -> None:
+    model = graph(rng, pad_spike=False)
+    constant = model.graph.node[0].attribute[0].t  # the embedding table
+    table = numpy_helper.to_array(constant).copy()
+    silent = 2
+    table[1:25, silent] = 0  # zero on every token the calibration sees, ordinary on the others
+    constant.CopyFrom(numpy_helper.from_array(table))
+    original = onnx.ModelProto()
+    original.CopyFrom(model)
+    calibration = [(np.where(mask > 0, ids % 24 + 1, 0), mask) for ids, mask in batches(rng)]
+    ids, mask = batches(rng, n=1)[0]
+    ids = np.where(mask > 0, ids % 25 + 25, 0)  # tokens 25..49: the silent channel speaks
+    want = run(original, ids, mask)
+    plain = quantize_model(original, tmp_path / "plain.onnx")
+    smooth_activations(model, channel_peaks(model, calibration))
+    smoothed = quantize_model(model, tmp_path / "smoothed.onnx")
+
+    def error(path: Path) -> float:
+        return float(np.abs(run(path, ids, mask) - want).mean() / np.abs(want).mean())
+
+    assert error(smoothed) < error(plain)
