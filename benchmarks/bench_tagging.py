@@ -87,14 +87,6 @@ def rate(n: int, seconds: float) -> float:
     return n / seconds if seconds > 0 else float("inf")
 
 
-def onnx_classifier(model_dir: Path, *, threads: int):
-    """``Classifier`` on the exported ONNX files (int8, and the recheck file when the export kept one) with
-    ``threads`` intra-op threads (the same count torch gets): what the tagging stage runs."""
-    from models.predict import Classifier
-
-    return Classifier.load(model_dir, runtime="onnx", threads=threads)
-
-
 def warm_up(classifier, sentences: list[str], *, batch_size: int = 32) -> None:
     """One untimed call, with every sentence also scored by the recheck file if there is one (so that neither
     session's first-run set-up lands in the timing); the recheck counter restarts at zero."""
@@ -108,7 +100,9 @@ def bench_classifier(
     model_dir: Path, sentences: list[str], *, batch_size: int, threads: int, repeat: int = 1
 ) -> tuple[list[float], float]:
     """Sentences/s of each of ``repeat`` passes, and the share of sentences the recheck file scored again."""
-    classifier = onnx_classifier(model_dir, threads=threads)
+    from models.predict import Classifier
+
+    classifier = Classifier.load(model_dir, runtime="onnx", threads=threads)  # int8, plus its recheck file if kept
     warm_up(classifier, sentences, batch_size=batch_size)
     rates = []
     for _ in range(repeat):
@@ -147,10 +141,7 @@ def bench_stage(
         "section": ["body"] * n, "text": sentences, "text_redacted": sentences, "start_char": [0] * n,
         "end_char": [len(s) for s in sentences], "language": ["en"] * n, "feedback_hash": ["h"] * n,
     })  # fmt: skip
-    if runtime == "onnx":
-        classifier = onnx_classifier(model_dir, threads=threads)
-    else:
-        classifier = Classifier.load(model_dir, runtime=runtime)  # type: ignore[arg-type]
+    classifier = Classifier.load(model_dir, runtime=runtime, threads=threads)  # type: ignore[arg-type]
     warm_up(classifier, sentences)
     with Store(settings.paths.store_path) as store:
         store.con.register("bench_sentences", table)
