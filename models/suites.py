@@ -52,13 +52,24 @@ def _files(root: Path, *names: str) -> list[Path]:
     return paths
 
 
-def _semeval_support(root: Path) -> Suite:
-    examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
-                for ex in read_semeval(p, source="semeval16-laptops")]  # fmt: skip
-    return Suite(
-        "semeval16_laptops_service", "SemEval-2016 laptops (test + train): sentences with a SUPPORT#* aspect "
-        "= service; out-of-scope sentences skipped", "en", ("service",), tuple(examples), False,
-    )  # fmt: skip
+def _semeval_support(*, every_sentence: bool) -> Callable[[Path], Suite]:
+    """SemEval-2016 annotates only the aspects an opinion is about: a sentence without opinions has no categories,
+    so whether it mentions support is unknown. The main suite keeps the sentences with opinions; the ``_all`` one
+    counts every in-scope sentence, calling one without opinions "not service"."""
+
+    def load(root: Path) -> Suite:
+        examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
+                    for ex in read_semeval(p, source="semeval16-laptops") if every_sentence or ex.note]  # fmt: skip
+        if every_sentence:
+            name, which = "semeval16_laptops_service_all", "every sentence (one without opinions counts as not service)"
+        else:
+            name, which = "semeval16_laptops_service", "sentences with at least one opinion"
+        return Suite(
+            name, f"SemEval-2016 laptops (test + train), {which}: a SUPPORT#* aspect = service; out-of-scope "
+            "sentences skipped", "en", ("service",), tuple(examples), False,
+        )  # fmt: skip
+
+    return load
 
 
 def _semeval_sentiment(root: Path) -> Suite:
@@ -99,7 +110,8 @@ def _smsa_sentiment(root: Path) -> Suite:
 
 
 SUITES: dict[str, Callable[[Path], Suite]] = {
-    "semeval16_laptops_service": _semeval_support,
+    "semeval16_laptops_service": _semeval_support(every_sentence=False),
+    "semeval16_laptops_service_all": _semeval_support(every_sentence=True),
     "semeval16_laptops_sentiment": _semeval_sentiment,
     "hoasa_service": _indonlu_service("hoasa", "hoasa_absa-airy"),
     "casa_service": _indonlu_service("casa", "casa_absa-prosa"),

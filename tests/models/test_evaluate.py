@@ -67,10 +67,13 @@ def fake_shared_dir(root: Path) -> Path:
 
 def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     suites, skipped = load_suites(fake_shared_dir(tmp_path))
-    assert [s.name for s in suites] == ["semeval16_laptops_service", "semeval16_laptops_sentiment", "hoasa_service",
-                                        "jrte_sentiment", "smsa_sentiment"]  # fmt: skip
-    assert len(suites[0]) == 8 and len(suites[2]) == 12
-    assert len(suites[1]) == 4 and {ex.sentiment for ex in suites[1].examples} == {"positive", "negative"}
+    assert [s.name for s in suites] == ["semeval16_laptops_service", "semeval16_laptops_service_all",
+                                        "semeval16_laptops_sentiment", "hoasa_service", "jrte_sentiment",
+                                        "smsa_sentiment"]  # fmt: skip
+    # the sentence without opinions counts only in the _all suite; the out-of-scope one in neither
+    assert len(suites[0]) == 6 and len(suites[1]) == 8 and len(suites[3]) == 12
+    assert "I bought it last spring." not in {ex.text for ex in suites[0].examples}
+    assert len(suites[2]) == 4 and {ex.sentiment for ex in suites[2].examples} == {"positive", "negative"}
     assert skipped and skipped[0].startswith("casa_service: shared data not found")
     none, skipped = load_suites(tmp_path / "nowhere")
     assert none == [] and len(skipped) == len(SUITES)
