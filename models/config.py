@@ -36,6 +36,9 @@ class ClassifierSettings(BaseModel):
     learning_rate: float = Field(default=5e-5, gt=0)
     max_length: int = Field(default=96, ge=8, le=512)
     freeze_embeddings: bool = True
+    freeze_layers: int = Field(
+        default=0, ge=0, description="Transformer layers, counted from the bottom, kept frozen with the embeddings."
+    )
     max_train_examples: int | None = Field(default=None, ge=1)
     seed: int = 13
     device: Literal["auto", "cpu", "cuda"] = "auto"

@@ -68,6 +68,23 @@ class MultiTaskModel(nn.Module):
         weight.requires_grad_(False)
         return int(weight.numel())
 
+    def freeze_bottom_layers(self, n: int) -> int:
+        """Stop training the embeddings and the first ``n`` transformer layers; returns how many parameters froze.
+
+        Their backward pass is skipped, and the pretrained lower layers are kept as they are.
+        """
+        layers = _encoder_layers(self.encoder)
+        if n > len(layers):
+            raise ValueError(f"cannot freeze {n} layers: the encoder has {len(layers)}")
+        modules = [self.encoder.embeddings, *layers[:n]]
+        frozen = 0
+        for module in modules:
+            for weight in module.parameters():
+                if weight.requires_grad:
+                    weight.requires_grad_(False)
+                    frozen += weight.numel()
+        return frozen
+
     def head_parameters(self) -> list[nn.Parameter]:
         return [*self.service.parameters(), *self.sentiment.parameters(), *self.sharp_edge.parameters()]
 
@@ -100,6 +117,17 @@ class MultiTaskModel(nn.Module):
         model = cls(AutoModel.from_config(config), labels)
         model.load_state_dict(load_file(str(model_dir / WEIGHTS_FILE)), strict=True)
         return model.eval()
+
+
+def _encoder_layers(encoder: Any) -> nn.ModuleList:
+    """The transformer layers of a BERT-style encoder (``encoder.encoder.layer``) or a DistilBERT one."""
+    for path in ("encoder.layer", "transformer.layer", "layers"):
+        module = encoder
+        for name in path.split("."):
+            module = getattr(module, name, None)
+        if isinstance(module, nn.ModuleList):
+            return module
+    raise ValueError(f"{type(encoder).__name__}: cannot find its transformer layers to freeze")
 
 
 def multitask_loss(

@@ -94,6 +94,9 @@ def train(
     model = MultiTaskModel.from_base(base_dir, labels, seed=settings.seed).to(device)
     if settings.freeze_embeddings:
         log.info("froze %d word-embedding parameters", model.freeze_word_embeddings())
+    if settings.freeze_layers:
+        frozen = model.freeze_bottom_layers(settings.freeze_layers)
+        log.info("froze the embeddings and %d layers: %d more parameters", settings.freeze_layers, frozen)
     job = Job(
         model=model,
         tokenizer=load_tokenizer(work, max_length=settings.max_length),

@@ -108,3 +108,23 @@ def test_rare_classes_get_more_weight(taxonomy) -> None:
     assert support == 1.0 and success == 5.0 and onboarding == pytest.approx(np.sqrt(96 / 4))  # no positives: cap
     assert w["sharp_edge_class_weight"][0] == 1.0 and w["sharp_edge_class_weight"][1] == pytest.approx(np.sqrt(96 / 4))
     assert w["sharp_edge_class_weight"][2] == 1.0  # a class never seen keeps weight 1
+
+
+def test_freezing_bottom_layers_keeps_them_fixed_and_trains_the_rest(base_cache, taxonomy) -> None:
+    base = resolve_base("tiny-random", cache_dir=base_cache)
+    model = MultiTaskModel.from_base(base, LabelSpace.from_taxonomy(taxonomy), seed=0)
+    layers = model.encoder.encoder.layer
+    frozen = [model.encoder.embeddings, layers[0]]
+    expected = sum(p.numel() for m in frozen for p in m.parameters())
+    assert model.freeze_bottom_layers(1) == expected
+    assert model.freeze_bottom_layers(1) == 0  # already frozen: nothing more
+    before = [p.detach().clone() for m in frozen for p in m.parameters()]
+    top_before = [p.detach().clone() for p in layers[-1].parameters()]
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    ids = torch.tensor([[2, 10, 11, 3]])
+    sum(x.sum() for x in model(ids, torch.ones_like(ids))).backward()
+    optimizer.step()
+    assert all(torch.equal(a, p) for a, p in zip(before, (p for m in frozen for p in m.parameters()), strict=True))
+    assert any(not torch.equal(a, p) for a, p in zip(top_before, layers[-1].parameters(), strict=True))
+    with pytest.raises(ValueError, match="cannot freeze"):
+        model.freeze_bottom_layers(len(layers) + 1)
