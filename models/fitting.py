@@ -1,4 +1,5 @@
-"""The training loop and the dev pass: AdamW with warm-up and linear decay, length-bucketed batches, bf16 on GPU."""
+"""The training loop and the dev pass: AdamW with warm-up and linear decay, length-bucketed batches, bf16 autocast
+where the hardware does bf16 natively."""
 
 from __future__ import annotations
 
@@ -63,6 +64,19 @@ def resolve_device(setting: str) -> str:
     return setting
 
 
+def use_bf16(setting: str, device: str) -> bool:
+    """Whether training runs under bf16 autocast: always on a GPU under 'auto'; on a CPU only with native bf16
+    instructions, since emulated bf16 is slower than fp32."""
+    import torch
+
+    if setting != "auto":
+        return setting == "bf16"
+    if device.startswith("cuda"):
+        return True
+    native = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    return any(check is not None and check() for check in native)
+
+
 def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | None = None) -> list[float]:
     """Train ``job.model`` in place; returns the mean loss of each epoch."""
     import torch
@@ -85,14 +99,16 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
         k: torch.from_numpy(v).to(job.device)
         for k, v in balance_weights(targets, n_sharp_edge=len(job.labels.sharp_edge)).items()
     }
-    on_gpu = job.device.startswith("cuda")
+    device_type = "cuda" if job.device.startswith("cuda") else "cpu"
+    bf16 = use_bf16(cfg.mixed_precision, job.device)
+    log.info("training in %s on %s", "bf16 autocast" if bf16 else "fp32", job.device)
     job.model.train()
     step, epoch_losses, started = 0, [], time.monotonic()
     for epoch in range(cfg.epochs):
         running, seen = 0.0, 0
         for index in length_sorted_batches(lengths, batch_size=cfg.batch_size, seed=cfg.seed + epoch):
             input_ids, mask = pad(ids, index, pad_id=job.pad_id)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=on_gpu):
+            with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
                 out = job.model(torch.from_numpy(input_ids).to(job.device), torch.from_numpy(mask).to(job.device))
             logits = HeadLogits(*(x.float() for x in out))
             loss, _ = multitask_loss(logits, **_tensors(targets.subset(index), job.device), **balance)

@@ -206,3 +206,14 @@ def test_weak_and_distant_labels_of_one_sentence_merge() -> None:
     (merged, kept_gold) = dedupe([weak, gold, distant, gold.model_copy(update={"origin": "weak", "sentiment": None})])
     assert (merged.service, merged.sentiment, merged.sharp_edge) == ((), "negative", "cancellation_refunds")
     assert merged.origin == "weak" and kept_gold == gold
+
+
+def test_bf16_autocast_follows_the_setting_and_the_hardware() -> None:
+    import torch
+
+    from models.fitting import use_bf16
+
+    assert use_bf16("bf16", "cpu") and not use_bf16("fp32", "cpu") and not use_bf16("fp32", "cuda")
+    assert use_bf16("auto", "cuda")
+    native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    assert use_bf16("auto", "cpu") == native  # emulated bf16 is slower than fp32: auto stays fp32 there
