@@ -40,6 +40,13 @@ class ClassifierSettings(BaseModel):
         default=0, ge=0, description="Transformer layers, counted from the bottom, kept frozen with the embeddings."
     )
     max_train_examples: int | None = Field(default=None, ge=1)
+    ema_decay: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Keep an exponential moving average of the weights with this decay per step and finish on it "
+        "(e.g. 0.999); 0 finishes on the last step's weights.",
+    )
     mixed_precision: Literal["auto", "bf16", "fp32"] = Field(
         default="auto",
         description="Training arithmetic. 'auto': bf16 autocast on a GPU, and on a CPU with native bf16 instructions "

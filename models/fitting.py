@@ -102,6 +102,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
     device_type = "cuda" if job.device.startswith("cuda") else "cpu"
     bf16 = use_bf16(cfg.mixed_precision, job.device)
     log.info("training in %s on %s", "bf16 autocast" if bf16 else "fp32", job.device)
+    average = [p.detach().clone() for p in trainable] if cfg.ema_decay else None
     job.model.train()
     step, epoch_losses, started = 0, [], time.monotonic()
     for epoch in range(cfg.epochs):
@@ -117,6 +118,9 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
             torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
             optimizer.step()
             schedule.step()
+            if average is not None:
+                with torch.no_grad():
+                    torch._foreach_lerp_(average, [p.detach() for p in trainable], 1.0 - cfg.ema_decay)
             running += float(loss.detach()) * len(index)
             seen += len(index)
             step += 1
@@ -127,6 +131,11 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
                 log.info("step %d/%d: loss %.4f, %.2f steps/s", step, total_steps, float(loss.detach()), rate)
         epoch_losses.append(round(running / max(seen, 1), 6))
         log.info("epoch %d/%d: loss %.4f", epoch + 1, cfg.epochs, epoch_losses[-1])
+    if average is not None:
+        with torch.no_grad():
+            for weight, mean in zip(trainable, average, strict=True):
+                weight.copy_(mean)
+        log.info("finished on the moving average of the weights (decay %s)", cfg.ema_decay)
     job.model.eval()
     return epoch_losses
 

@@ -217,3 +217,25 @@ def test_bf16_autocast_follows_the_setting_and_the_hardware() -> None:
     assert use_bf16("auto", "cuda")
     native = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     assert use_bf16("auto", "cpu") == native  # emulated bf16 is slower than fp32: auto stays fp32 there
+
+
+def test_training_finishes_on_the_moving_average_when_asked(
+    tmp_path: Path, taxonomy, base_cache, eight, tiny_settings
+) -> None:
+    from safetensors.numpy import load_file
+
+    from models.base import resolve_base
+    from models.labels import LabelSpace
+    from models.network import MultiTaskModel
+
+    base = resolve_base("tiny-random", cache_dir=base_cache)
+    start = MultiTaskModel.from_base(base, LabelSpace.from_taxonomy(taxonomy), seed=13).state_dict()
+    moved = {}
+    for name, decay in (("plain", 0.0), ("ema", 0.9), ("frozen_ema", 1 - 1e-9)):
+        result = train(eight, settings=tiny_settings(epochs=5, ema_decay=decay), taxonomy=taxonomy,
+                       out_root=tmp_path / name, dev=eight, base_cache=base_cache)  # fmt: skip
+        weights = load_file(str(result.model_dir / "model.safetensors"))
+        moved[name] = sum(float(np.abs(weights[k] - start[k].numpy()).sum()) for k in weights)
+    # an average that barely follows the steps ends where training started; a short one moves, but less far
+    assert moved["frozen_ema"] < 1e-3 * moved["plain"]
+    assert 0 < moved["ema"] != moved["plain"]
