@@ -30,7 +30,8 @@ def render_model_card(
         f"- Base: `{meta['base_model']}` (text prefix {meta['text_prefix']!r}, max {meta['max_length']} tokens)",
         f"- Examples: {counts}; dev: {meta['n_dev']} (gold/user only, split by text hash)",
         f"- Epoch losses: {', '.join(f'{x:.4f}' for x in meta['epoch_losses'])}",
-        f"- Device: {meta['device']}; {meta['seconds']:.0f} s; data+settings fingerprint `{meta['fingerprint'][:16]}`",
+        f"- Device: {meta['device']} ({meta.get('precision', 'fp32')}); {meta['seconds']:.0f} s; "
+        f"data+settings fingerprint `{meta['fingerprint'][:16]}`",
         f"- Libraries: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
         "- Settings: `settings.json`; label map: `labels.json`.",
         "",

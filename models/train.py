@@ -67,7 +67,7 @@ def train(
     with an explicit ``dev`` every example trains and ``dev`` calibrates.
     """
     from models.base import resolve_base, text_prefix
-    from models.fitting import Job, calibrate, fit, resolve_device, seed_everything
+    from models.fitting import Job, calibrate, fit, resolve_device, seed_everything, use_bf16
     from models.network import MultiTaskModel
     from models.predict import load_tokenizer
     from models.registry import model_version
@@ -126,6 +126,7 @@ def train(
         "epoch_losses": losses,
         "seconds": round(seconds, 1),
         "device": device,
+        "precision": "bf16 autocast" if use_bf16(settings.mixed_precision, device) else "fp32",
         "versions": _library_versions(),
     }
     model.cpu().save(work)

@@ -44,7 +44,9 @@ def test_model_directory_holds_everything_needed(tiny_model) -> None:
     meta = json.loads((d / "meta.json").read_text())
     assert meta["version"] == d.name == tiny_model.version
     assert d.name.startswith("vocmine-tiny-random-")
-    assert tiny_model.version in (d / "MODEL_CARD.md").read_text()
+    card = (d / "MODEL_CARD.md").read_text()
+    assert tiny_model.version in card
+    assert meta["precision"] in ("bf16 autocast", "fp32") and f"({meta['precision']})" in card
     assert not list(d.parent.glob(".*.tmp"))
     assert "trained vocmine-tiny-random" in tiny_model.summary()
 
