@@ -83,11 +83,7 @@ def train(
     when = datetime.now(UTC)
     fingerprint = _fingerprint(train_set, dev_set, settings, labels)
     version = model_version(settings.base_model, fingerprint, when=when)
-    work = out_root / f".{version}.tmp"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     hf_tokenizer = _hf_tokenizer(base_dir)
-    hf_tokenizer.save_pretrained(work)  # the tokenizer travels with the model
 
     seed_everything(settings.seed)
     device = resolve_device(settings.device)
@@ -95,8 +91,15 @@ def train(
     if settings.freeze_embeddings:
         log.info("froze %d word-embedding parameters", model.freeze_word_embeddings())
     if settings.freeze_layers:
-        frozen = model.freeze_bottom_layers(settings.freeze_layers)
+        try:
+            frozen = model.freeze_bottom_layers(settings.freeze_layers)
+        except ValueError as exc:
+            raise UserError(f"classifier.freeze_layers: {exc}") from None
         log.info("froze the embeddings and %d layers: %d more parameters", settings.freeze_layers, frozen)
+    work = out_root / f".{version}.tmp"  # created once the settings have proved usable
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    hf_tokenizer.save_pretrained(work)  # the tokenizer travels with the model
     job = Job(
         model=model,
         tokenizer=load_tokenizer(work, max_length=settings.max_length),

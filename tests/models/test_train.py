@@ -241,3 +241,15 @@ def test_training_finishes_on_the_moving_average_when_asked(
     # an average that barely follows the steps ends where training started; a short one moves, but less far
     assert moved["frozen_ema"] < 1e-3 * moved["plain"]
     assert 0 < moved["ema"] != moved["plain"]
+
+
+def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_cache, eight, tiny_settings) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(UserError, match=r"classifier\.freeze_layers: cannot freeze 9 layers: the encoder has 2"):
+        train(eight, settings=tiny_settings(freeze_layers=9), taxonomy=taxonomy, out_root=tmp_path / "m",
+              dev=eight, base_cache=base_cache)  # fmt: skip
+    assert not (tmp_path / "m").exists() or not list((tmp_path / "m").iterdir())  # nothing half-written is left
+    for bad in ({"ema_decay": 1.0}, {"ema_decay": -0.1}, {"freeze_layers": -1}, {"mixed_precision": "fp16"}):
+        with pytest.raises(ValidationError):
+            tiny_settings(**bad)
