@@ -39,6 +39,7 @@ class Job:
     prefix: str
     pad_id: int
     device: str
+    bf16: bool = False  # bf16 autocast in the training steps (``use_bf16``)
 
     def ids(self, examples: Sequence[LabelledExample]) -> list[list[int]]:
         from models.batching import tokenize
@@ -100,8 +101,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
         for k, v in balance_weights(targets, n_sharp_edge=len(job.labels.sharp_edge)).items()
     }
     device_type = "cuda" if job.device.startswith("cuda") else "cpu"
-    bf16 = use_bf16(cfg.mixed_precision, job.device)
-    log.info("training in %s on %s", "bf16 autocast" if bf16 else "fp32", job.device)
+    log.info("training in %s on %s", "bf16 autocast" if job.bf16 else "fp32", job.device)
     average = [p.detach().clone() for p in trainable] if cfg.ema_decay else None
     job.model.train()
     step, epoch_losses, started = 0, [], time.monotonic()
@@ -109,7 +109,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
         running, seen = 0.0, 0
         for index in length_sorted_batches(lengths, batch_size=cfg.batch_size, seed=cfg.seed + epoch):
             input_ids, mask = pad(ids, index, pad_id=job.pad_id)
-            with torch.autocast(device_type, dtype=torch.bfloat16, enabled=bf16):
+            with torch.autocast(device_type, dtype=torch.bfloat16, enabled=job.bf16):
                 out = job.model(torch.from_numpy(input_ids).to(job.device), torch.from_numpy(mask).to(job.device))
             logits = HeadLogits(*(x.float() for x in out))
             loss, _ = multitask_loss(logits, **_tensors(targets.subset(index), job.device), **balance)

@@ -108,6 +108,7 @@ def train(
         prefix=text_prefix(base_dir),
         pad_id=int(hf_tokenizer.pad_token_id),
         device=device,
+        bf16=use_bf16(settings.mixed_precision, device),
     )
     losses = fit(job, train_set, progress=progress)
     calibration, metrics = calibrate(job, dev_set)
@@ -129,7 +130,7 @@ def train(
         "epoch_losses": losses,
         "seconds": round(seconds, 1),
         "device": device,
-        "precision": "bf16 autocast" if use_bf16(settings.mixed_precision, device) else "fp32",
+        "precision": "bf16 autocast" if job.bf16 else "fp32",
         "versions": _library_versions(),
     }
     model.cpu().save(work)
