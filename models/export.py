@@ -146,21 +146,20 @@ def _write_variant(variant: str, fp32: Path, model_dir: Path, peaks: Mapping[str
     else:
         int8 = quantize_int8(fp32, model_dir / INT8_FILE, outlier_peaks=peaks, smooth=True)
         quantize_embeddings(fp32, model_dir / RECHECK_FILE)
+        smoothed, split = _smoothed_and_split(peaks)
         info = {
-            "smoothed_matmuls": len(_smoothed(peaks)),
-            "outlier_channels": sum(len(outlier_channels(p)) for p in _split(peaks).values()),
+            "smoothed_matmuls": len(smoothed),
+            "outlier_channels": sum(len(outlier_channels(p)) for p in split.values()),
             "recheck_margin": RECHECK_MARGIN,
         }
     _write_info(model_dir, variant, None, **info)
     return int8, info
 
 
-def _smoothed(peaks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {name: p for name, p in peaks.items() if not FEED_FORWARD_OUTPUT.search(name)}
-
-
-def _split(peaks: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    return {name: p for name, p in peaks.items() if FEED_FORWARD_OUTPUT.search(name)}
+def _smoothed_and_split(peaks: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``SMOOTHED``'s two groups of MatMuls: those to smooth, and the feed-forward outputs, whose outliers are split."""
+    split = {name: p for name, p in peaks.items() if FEED_FORWARD_OUTPUT.search(name)}
+    return {name: p for name, p in peaks.items() if name not in split}, split
 
 
 def calibrate(model_dir: Path | str, texts: Sequence[str], *, onnx_file: Path | None = None) -> dict[str, np.ndarray]:
@@ -216,8 +215,9 @@ def quantize_int8(
     model = onnx.load(str(source))
     exclude = []
     if outlier_peaks and smooth:
-        smooth_activations(model, _smoothed(outlier_peaks))
-        exclude = split_outliers(model, _split(outlier_peaks))
+        smoothed, split = _smoothed_and_split(outlier_peaks)
+        smooth_activations(model, smoothed)
+        exclude = split_outliers(model, split)
     elif outlier_peaks:
         exclude = split_outliers(model, outlier_peaks)
     if fp32_feed_forward:
