@@ -72,13 +72,30 @@ def _semeval_support(*, every_sentence: bool) -> Callable[[Path], Suite]:
     return load
 
 
-def _semeval_sentiment(root: Path) -> Suite:
-    examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
-                for ex in read_semeval(p, source="semeval16-laptops") if ex.sentiment is not None]  # fmt: skip
-    return Suite(
-        "semeval16_laptops_sentiment", "SemEval-2016 laptops (test + train): English review sentences whose "
-        "opinions all share one polarity; sentences without opinions skipped", "en", ("sentiment",), tuple(examples),
-    )  # fmt: skip
+def _semeval_sentiment(*, every_sentence: bool) -> Callable[[Path], Suite]:
+    """The main suite scores the sentences whose opinions all share one polarity: every sentence in it is
+    evaluative, so it holds almost no neutral ones (4 %). The ``_all`` one adds the in-scope sentences without
+    opinions as neutral (SemEval annotates every evaluation of the laptop or its parts, so a sentence without one
+    states no opinion on them), which is closer to the mix of a whole review."""
+
+    def load(root: Path) -> Suite:
+        examples = []
+        for path in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml"):
+            for ex in read_semeval(path, source="semeval16-laptops"):
+                if ex.sentiment is not None:
+                    examples.append(ex)
+                elif every_sentence and not ex.note:
+                    examples.append(ex.model_copy(update={"sentiment": "neutral"}))
+        if every_sentence:
+            name, which = "semeval16_laptops_sentiment_all", "plus those without opinions, as neutral"
+        else:
+            name, which = "semeval16_laptops_sentiment", "sentences without opinions skipped"
+        return Suite(
+            name, "SemEval-2016 laptops (test + train): English review sentences whose opinions all share one "
+            f"polarity; {which}", "en", ("sentiment",), tuple(examples),
+        )  # fmt: skip
+
+    return load
 
 
 def _indonlu_service(corpus: str, stem: str) -> Callable[[Path], Suite]:
@@ -112,7 +129,8 @@ def _smsa_sentiment(root: Path) -> Suite:
 SUITES: dict[str, Callable[[Path], Suite]] = {
     "semeval16_laptops_service": _semeval_support(every_sentence=False),
     "semeval16_laptops_service_all": _semeval_support(every_sentence=True),
-    "semeval16_laptops_sentiment": _semeval_sentiment,
+    "semeval16_laptops_sentiment": _semeval_sentiment(every_sentence=False),
+    "semeval16_laptops_sentiment_all": _semeval_sentiment(every_sentence=True),
     "hoasa_service": _indonlu_service("hoasa", "hoasa_absa-airy"),
     "casa_service": _indonlu_service("casa", "casa_absa-prosa"),
     "jrte_sentiment": _jrte_sentiment,

@@ -68,12 +68,16 @@ def fake_shared_dir(root: Path) -> Path:
 def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     suites, skipped = load_suites(fake_shared_dir(tmp_path))
     assert [s.name for s in suites] == ["semeval16_laptops_service", "semeval16_laptops_service_all",
-                                        "semeval16_laptops_sentiment", "hoasa_service", "jrte_sentiment",
-                                        "smsa_sentiment"]  # fmt: skip
-    # the sentence without opinions counts only in the _all suite; the out-of-scope one in neither
-    assert len(suites[0]) == 6 and len(suites[1]) == 8 and len(suites[3]) == 12
+                                        "semeval16_laptops_sentiment", "semeval16_laptops_sentiment_all",
+                                        "hoasa_service", "jrte_sentiment", "smsa_sentiment"]  # fmt: skip
+    # the sentence without opinions counts only in the _all suites (as not service, as neutral); the out-of-scope
+    # one in none; the mixed-polarity one in no sentiment suite
+    assert len(suites[0]) == 6 and len(suites[1]) == 8 and len(suites[4]) == 12
     assert "I bought it last spring." not in {ex.text for ex in suites[0].examples}
     assert len(suites[2]) == 4 and {ex.sentiment for ex in suites[2].examples} == {"positive", "negative"}
+    added = [ex for ex in suites[3].examples if ex not in suites[2].examples]
+    assert len(suites[3]) == 6
+    assert {(ex.text, ex.sentiment) for ex in added} == {("I bought it last spring.", "neutral")}
     assert skipped and skipped[0].startswith("casa_service: shared data not found")
     none, skipped = load_suites(tmp_path / "nowhere")
     assert none == [] and len(skipped) == len(SUITES)
