@@ -6,26 +6,69 @@ Sorting by length and padding each batch only to its own longest text is what ma
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-
-def model_input(text: str, *, prefix: str = "") -> str:
-    """The exact string the encoder sees: the shared normalisation, then the base's prefix (e5: 'query: ')."""
-    from pipeline.text import normalise
-
-    return prefix + normalise(text)
+# A run of at least this many all-capital words is shouting; fewer are acronyms and brand names ("HP", "SSD").
+SHOUTED_RUN = 3
+_WORD = re.compile(r"[^\W_]+")
 
 
-def tokenize(tokenizer, texts: Sequence[str], *, prefix: str = "") -> list[list[int]]:
+@dataclass(frozen=True)
+class InputFormat:
+    """How a sentence becomes the string the encoder sees; saved with a model so inference matches training.
+
+    ``prefix``: the base's pretraining prefix (e5: ``"query: "``). ``unshout``: lower-case runs of three or more
+    all-capital words. The encoder's vocabulary is cased and shouted words split into rare pieces: before this, a
+    model read "I'M REALLY FRUSTRATED BY THIS EXPERIENCE." as positive (0.72) and the same words in lower case as
+    negative (0.99).
+    """
+
+    prefix: str = ""
+    unshout: bool = False
+
+    def apply(self, text: str) -> str:
+        from pipeline.text import normalise
+
+        text = normalise(text)
+        return self.prefix + (unshout(text) if self.unshout else text)
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, object]) -> InputFormat:
+        """The format a trained model recorded (models from before ``unshout`` existed did not lower-case)."""
+        return cls(prefix=str(meta.get("text_prefix", "")), unshout=bool(meta.get("unshout", False)))
+
+
+def unshout(text: str) -> str:
+    """Lower-case every run of ``SHOUTED_RUN`` or more consecutive all-capital words; other text is unchanged."""
+    runs: list[tuple[int, int]] = []
+    start = end = count = 0
+    for word in _WORD.finditer(text):
+        if word.group().isupper():
+            start, count = (start, count + 1) if count else (word.start(), 1)
+            end = word.end()
+            continue
+        if count >= SHOUTED_RUN:
+            runs.append((start, end))
+        count = 0
+    if count >= SHOUTED_RUN:
+        runs.append((start, end))
+    for a, b in reversed(runs):
+        text = text[:a] + text[a:b].lower() + text[b:]
+    return text
+
+
+def tokenize(tokenizer, texts: Sequence[str], *, fmt: InputFormat = InputFormat()) -> list[list[int]]:
     """Token ids (special tokens added) of every text, in input order.
 
     ``tokenizer`` is a ``tokenizers.Tokenizer`` set to truncate (``predict.load_tokenizer`` sets the model's limit).
     """
     if not texts:
         return []
-    encodings = tokenizer.encode_batch([model_input(t, prefix=prefix) for t in texts], add_special_tokens=True)
+    encodings = tokenizer.encode_batch([fmt.apply(t) for t in texts], add_special_tokens=True)
     return [enc.ids for enc in encodings]
 
 

@@ -27,7 +27,8 @@ def render_model_card(
         "",
         "## Training",
         "",
-        f"- Base: `{meta['base_model']}` (text prefix {meta['text_prefix']!r}, max {meta['max_length']} tokens)",
+        f"- Base: `{meta['base_model']}` (text prefix {meta['text_prefix']!r}, max {meta['max_length']} tokens"
+        f"{', shouting lower-cased' if meta.get('unshout') else ''})",
         f"- Examples: {counts}; dev: {meta['n_dev']} (gold/user only, split by text hash)",
         f"- Epoch losses: {', '.join(f'{x:.4f}' for x in meta['epoch_losses'])}",
         f"- Device: {meta['device']} ({meta.get('precision', 'fp32')}); {meta['seconds']:.0f} s; "

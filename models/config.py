@@ -47,6 +47,11 @@ class ClassifierSettings(BaseModel):
         description="Keep an exponential moving average of the weights with this decay per step and finish on it "
         "(e.g. 0.999); 0 finishes on the last step's weights.",
     )
+    unshout: bool = Field(
+        default=True,
+        description="Lower-case runs of three or more all-capital words (shouting) before the encoder sees them, in "
+        "training and in inference; acronyms and brand names stay as written.",
+    )
     mixed_precision: Literal["auto", "bf16", "fp32"] = Field(
         default="auto",
         description="Training arithmetic. 'auto': bf16 autocast on a GPU, and on a CPU with native bf16 instructions "

@@ -80,7 +80,7 @@ def export_onnx(
     """
     import torch
 
-    from models.batching import pad, tokenize
+    from models.batching import InputFormat, pad, tokenize
     from models.network import MultiTaskModel
     from models.predict import load_tokenizer
     from models.registry import read_meta
@@ -93,7 +93,7 @@ def export_onnx(
         # tensor (7.7 % of the int8 model's kernel time on 2 threads; eager exports ran ~5 % faster, measured 2026-11).
         model.encoder.set_attn_implementation("eager")
     tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
-    ids = tokenize(tokenizer, _SAMPLE, prefix=meta.get("text_prefix", ""))
+    ids = tokenize(tokenizer, _SAMPLE, fmt=InputFormat.from_meta(meta))
     input_ids, mask = pad(ids, np.arange(len(ids)), pad_id=int(meta["pad_id"]))
     fp32 = model_dir / FP32_FILE
     tmp = model_dir / f".{FP32_FILE}.tmp"
@@ -166,14 +166,14 @@ def calibrate(model_dir: Path | str, texts: Sequence[str], *, onnx_file: Path | 
     """``outlier_split.channel_peaks`` of the model's fp32 ONNX file on ``texts``, tokenised as the model sees them."""
     import onnx
 
-    from models.batching import iter_padded, tokenize
+    from models.batching import InputFormat, iter_padded, tokenize
     from models.predict import load_tokenizer
     from models.registry import read_meta
 
     model_dir = Path(model_dir)
     meta = read_meta(model_dir)
     tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
-    ids = tokenize(tokenizer, texts, prefix=meta.get("text_prefix", ""))
+    ids = tokenize(tokenizer, texts, fmt=InputFormat.from_meta(meta))
     batches = iter_padded(ids, batch_size=CALIBRATION_BATCH, pad_id=int(meta["pad_id"]))
     model = onnx.load(str(onnx_file or model_dir / FP32_FILE))
     return channel_peaks(model, ((input_ids, mask) for _, input_ids, mask in batches))

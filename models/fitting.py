@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from models.batching import InputFormat
 from models.calibration import Calibration, fit_calibration
 from models.config import ClassifierSettings
 from models.examples import LabelledExample
@@ -36,7 +37,7 @@ class Job:
     tokenizer: Any  # tokenizers.Tokenizer, truncating
     labels: LabelSpace
     settings: ClassifierSettings
-    prefix: str
+    input_format: InputFormat
     pad_id: int
     device: str
     bf16: bool = False  # bf16 autocast in the training steps (``use_bf16``)
@@ -44,7 +45,7 @@ class Job:
     def ids(self, examples: Sequence[LabelledExample]) -> list[list[int]]:
         from models.batching import tokenize
 
-        return tokenize(self.tokenizer, [ex.text for ex in examples], prefix=self.prefix)
+        return tokenize(self.tokenizer, [ex.text for ex in examples], fmt=self.input_format)
 
 
 def seed_everything(seed: int) -> None:

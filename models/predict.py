@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from models.batching import iter_padded, tokenize
+from models.batching import InputFormat, iter_padded, tokenize
 from models.calibration import Calibration, sharp_edge_decision, sigmoid, softmax
 from models.config import INFERENCE_BATCH
 from models.export import RECHECK_FILE, export_info
@@ -131,7 +131,7 @@ class Classifier:
         self.calibration = Calibration.load(model_dir)
         self.runtime = runtime
         self.device = device
-        self._prefix: str = meta.get("text_prefix", "")
+        self.input_format = InputFormat.from_meta(meta)
         self._pad_id: int = int(meta["pad_id"])
         self._tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
         self._runner = runner
@@ -172,7 +172,7 @@ class Classifier:
             empty = np.zeros((0, 0), dtype=np.float32)
             k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
             return Probabilities(*(empty.reshape(0, n) for n in k))
-        ids = tokenize(self._tokenizer, texts, prefix=self._prefix)
+        ids = tokenize(self._tokenizer, texts, fmt=self.input_format)
         probs = calibrated(run_logits(self._runner, ids, batch_size=batch_size, pad_id=self._pad_id), self.calibration)
         if self._recheck is None:
             return probs

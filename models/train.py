@@ -67,6 +67,7 @@ def train(
     with an explicit ``dev`` every example trains and ``dev`` calibrates.
     """
     from models.base import resolve_base, text_prefix
+    from models.batching import InputFormat
     from models.fitting import Job, calibrate, fit, resolve_device, seed_everything, use_bf16
     from models.network import MultiTaskModel
     from models.predict import load_tokenizer
@@ -105,7 +106,7 @@ def train(
         tokenizer=load_tokenizer(work, max_length=settings.max_length),
         labels=labels,
         settings=settings,
-        prefix=text_prefix(base_dir),
+        input_format=InputFormat(prefix=text_prefix(base_dir), unshout=settings.unshout),
         pad_id=int(hf_tokenizer.pad_token_id),
         device=device,
         bf16=use_bf16(settings.mixed_precision, device),
@@ -120,7 +121,8 @@ def train(
         "created_at": when.isoformat(),
         "base_model": settings.base_model,
         "base_dir": str(base_dir),
-        "text_prefix": job.prefix,
+        "text_prefix": job.input_format.prefix,
+        "unshout": job.input_format.unshout,
         "max_length": settings.max_length,
         "pad_id": job.pad_id,
         "fingerprint": fingerprint,

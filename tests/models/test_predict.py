@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from models.batching import InputFormat, unshout
 from models.calibration import Calibration
 from models.labels import LabelSpace
 from models.network import MultiTaskModel
@@ -109,3 +110,31 @@ def test_decision_margin_is_the_distance_to_the_nearest_flip() -> None:
     # row 0: nearest is the second service label (0.3 away); 1: the first service label, 0.02 above its threshold;
     # 2: the top two sentiments, 0.05 apart; 3: a policy category above the cut but 0.02 ahead of the runner-up
     np.testing.assert_allclose(margins, [0.3, 0.02, 0.05, 0.02], atol=1e-6)
+
+
+def test_unshout_lowers_runs_of_capitals_and_keeps_acronyms() -> None:
+    assert unshout("I'M REALLY FRUSTRATED BY THIS.") == "i'm really frustrated by this."
+    assert unshout("I sent it back AND THEY LOST IT!!") == "I sent it back and they lost it!!"
+    assert unshout("The HP has USB-C and an SSD.") == "The HP has USB-C and an SSD."  # runs of one or two words
+    assert unshout("CRASHED after 2 DAYS") == "CRASHED after 2 DAYS"
+    assert unshout("ずっと使える GREAT JOB GUYS") == "ずっと使える great job guys"
+    assert unshout("Ok THANK YOU SO much") == "Ok thank you so much"
+    assert unshout("") == ""
+
+
+def test_a_model_reads_text_in_the_format_it_was_trained_with(tiny_model, tmp_path: Path) -> None:
+    meta = json.loads((tiny_model.model_dir / "meta.json").read_text())
+    assert meta["unshout"] is True
+    assert Classifier.load(tiny_model.model_dir, runtime="torch").input_format == InputFormat(meta["text_prefix"], True)
+    # a model trained before the option existed keeps reading capitals as they are
+    older = tmp_path / "older"
+    shutil.copytree(tiny_model.model_dir, older)
+    del meta["unshout"]
+    (older / "meta.json").write_text(json.dumps(meta))
+    assert Classifier.load(older, runtime="torch").input_format == InputFormat(meta["text_prefix"], False)
+
+
+def test_input_format_normalises_then_unshouts_then_prefixes() -> None:
+    fmt = InputFormat(prefix="query: ", unshout=True)
+    assert fmt.apply("<b>I LOVE THIS THING</b> &amp; the HP dock") == "query: i love this thing & the HP dock"
+    assert InputFormat(prefix="query: ").apply("I LOVE THIS THING") == "query: I LOVE THIS THING"
