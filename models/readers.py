@@ -5,6 +5,7 @@
 - IndoNLU aspect CSV (CASA, HoASA): one column per aspect; the ``service`` aspect is mentioned when its value
   is not neutral (``pos`` / ``neg`` / ``neg_pos``).
 - IndoNLU SmSA TSV (``text<TAB>label``) and JRTE-style TSV (id, label 1/0/-1, text, annotations, split).
+- App-store style CSV of reviews with 1–5 star ratings, as distant sentiment (1–2 negative, 3 neutral, 4–5 positive).
 - Our own JSONL (the gold format) and CSV (columns text, lang, service, sentiment, sharp_edge, source, weight).
   In CSV a service cell lists kinds separated by ``;`` or ``|``; ``none`` means "labelled: not about service",
   an empty cell means "not labelled".
@@ -15,6 +16,7 @@ Rows that cannot be read are kept as ``RowReject`` with the reason; nothing is d
 from __future__ import annotations
 
 import csv
+import io
 import json
 import logging
 import xml.etree.ElementTree as ET
@@ -36,6 +38,7 @@ INDONLU_NEUTRAL = {"neut", "neutral"}
 POLARITY = {"positive": "positive", "negative": "negative", "neutral": "neutral", "pos": "positive",
             "neg": "negative", "neut": "neutral", "1": "positive", "0": "neutral", "-1": "negative"}  # fmt: skip
 LIST_SEPARATORS = (";", "|")
+STAR_SENTIMENT = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,33 @@ def read_smsa(path: Path | str, *, origin: Origin = "eval", source: str | None =
             continue
         out.add(line, text=text.strip(), lang="id", sentiment=sentiment, origin=origin,
                 source=source or f"smsa:{path.stem}")  # fmt: skip
+    return out.result()
+
+
+def read_star_ratings(
+    path: Path | str,
+    *,
+    lang: str | None = None,
+    text_column: str = "review",
+    rating_column: str = "rating",
+    origin: Origin = "eval",
+    source: str | None = None,
+) -> ReadResult:
+    """A CSV of reviews with 1–5 star ratings, as distant sentiment: 1–2 negative, 3 neutral, 4–5 positive."""
+    path = Path(path)
+    out = _Collector(path)
+    reader = csv.DictReader(io.StringIO(_open_text(path), newline=""))
+    missing = {text_column, rating_column} - set(reader.fieldnames or ())
+    if missing:
+        raise UserError(f"{path}: no column {', '.join(sorted(missing))} (columns: {reader.fieldnames})")
+    for row in reader:
+        line = reader.line_num
+        rating = (row.get(rating_column) or "").strip()
+        if rating not in STAR_SENTIMENT:
+            out.reject(line, f"rating {rating!r} is not a whole number of stars from 1 to 5")
+            continue
+        out.add(line, text=(row.get(text_column) or "").strip(), lang=lang, sentiment=STAR_SENTIMENT[rating],
+                origin=origin, source=source or f"stars:{path.stem}")  # fmt: skip
     return out.result()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.examples import LabelledExample
-from models.readers import read_indonlu_aspect, read_jrte, read_semeval, read_smsa
+from models.readers import read_indonlu_aspect, read_jrte, read_semeval, read_smsa, read_star_ratings
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,15 @@ def _smsa_sentiment(root: Path) -> Suite:
     )  # fmt: skip
 
 
+def _tokopedia_stars(root: Path) -> Suite:
+    (path,) = _files(root, "tokopedia/data_tokopedia_reviews.csv")
+    return Suite(
+        "tokopedia_stars", "Tokopedia Google Play reviews (id): star ratings as distant sentiment, 1–2 negative, "
+        "3 neutral, 4–5 positive", "id", ("sentiment",), tuple(read_star_ratings(path, lang="id", source="tokopedia")),
+        records=True,
+    )  # fmt: skip
+
+
 SUITES: dict[str, Callable[[Path], Suite]] = {
     "semeval16_laptops_service": _semeval_support(every_sentence=False),
     "semeval16_laptops_service_all": _semeval_support(every_sentence=True),
@@ -135,6 +144,7 @@ SUITES: dict[str, Callable[[Path], Suite]] = {
     "casa_service": _indonlu_service("casa", "casa_absa-prosa"),
     "jrte_sentiment": _jrte_sentiment,
     "smsa_sentiment": _smsa_sentiment,
+    "tokopedia_stars": _tokopedia_stars,
 }
 
 

@@ -57,6 +57,7 @@ def fake_shared_dir(root: Path) -> Path:
         "semeval16-laptops/train.xml": "semeval16_laptops.xml",
         "jrte/pn_train_dev.tsv": "jrte.tsv",
         "indonlu/smsa_doc-sentiment-prosa_valid_preprocess.tsv": "smsa.tsv",
+        "tokopedia/data_tokopedia_reviews.csv": "star_ratings.csv",
         **{f"indonlu/hoasa_absa-airy_{s}_preprocess.csv": "hoasa.csv" for s in ("train", "valid", "test")},
     }
     for target, source in layout.items():
@@ -69,7 +70,8 @@ def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     suites, skipped = load_suites(fake_shared_dir(tmp_path))
     assert [s.name for s in suites] == ["semeval16_laptops_service", "semeval16_laptops_service_all",
                                         "semeval16_laptops_sentiment", "semeval16_laptops_sentiment_all",
-                                        "hoasa_service", "jrte_sentiment", "smsa_sentiment"]  # fmt: skip
+                                        "hoasa_service", "jrte_sentiment", "smsa_sentiment",
+                                        "tokopedia_stars"]  # fmt: skip
     # the sentence without opinions counts only in the _all suites (as not service, as neutral); the out-of-scope
     # one in none; the mixed-polarity one in no sentiment suite
     assert len(suites[0]) == 6 and len(suites[1]) == 8 and len(suites[4]) == 12
@@ -79,6 +81,9 @@ def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     assert len(suites[3]) == 6
     assert {(ex.text, ex.sentiment) for ex in added} == {("I bought it last spring.", "neutral")}
     assert skipped and skipped[0].startswith("casa_service: shared data not found")
+    stars = suites[-1]
+    assert stars.records and len(stars) == 5 and {ex.sentiment for ex in stars.examples} == {
+        "negative", "neutral", "positive"}  # fmt: skip
     none, skipped = load_suites(tmp_path / "nowhere")
     assert none == [] and len(skipped) == len(SUITES)
     with pytest.raises(ValueError, match="unknown suites"):
@@ -117,7 +122,8 @@ def test_evaluate_model_end_to_end(tmp_path: Path, taxonomy: Taxonomy, tiny_mode
     assert [s.suite for s in report.suites][:2] == ["gold_test", "semeval16_laptops_service"]
     by_sentence = ["model_by_sentence", "rules_by_sentence", "tfidf_lr_by_sentence"]
     for suite in report.suites:
-        records = suite.suite in ("hoasa_service", "smsa_sentiment")  # whole reviews: also scored per sentence
+        # whole reviews are also scored sentence by sentence
+        records = suite.suite in ("hoasa_service", "smsa_sentiment", "tokopedia_stars")
         assert list(suite.scores) == ["model", "rules", "tfidf_lr", *(by_sentence if records else [])]
     gold = report.suites[0].scores["model"]
     assert gold.sentiment is not None and "sentiment" in gold.calibration
@@ -150,7 +156,7 @@ def test_baselines_only_on_real_shared_data(tmp_path: Path, shared_data: Path, e
     )  # fmt: skip
     assert report.model_version is None
     assert {s.suite for s in report.suites} == set(SUITES)
-    records = {"hoasa_service", "casa_service", "smsa_sentiment"}
+    records = {"hoasa_service", "casa_service", "smsa_sentiment", "tokopedia_stars"}
     for suite in report.suites:
         expected = {"rules", "tfidf_lr"} | ({"rules_by_sentence", "tfidf_lr_by_sentence"} if suite.suite in records
                                             else set())  # fmt: skip

@@ -14,6 +14,7 @@ from models.readers import (
     read_labelled,
     read_semeval,
     read_smsa,
+    read_star_ratings,
 )
 from pipeline.errors import UserError
 from pipeline.taxonomy import load_taxonomy
@@ -165,3 +166,25 @@ def test_shared_semeval_counts(shared_data: Path) -> None:
     test = read_semeval(shared_data / "semeval16-laptops" / "test.xml")
     assert sum(bool(ex.service) for ex in train) == 144
     assert sum(bool(ex.service) for ex in test) == 33
+
+
+def test_star_ratings_are_distant_sentiment_and_bad_rows_are_kept_with_a_reason(tmp_path: Path) -> None:
+    result = read_star_ratings(FIXTURES / "star_ratings.csv", lang="id")
+    assert [(ex.text, ex.sentiment) for ex in result] == [
+        ("aplikasinya lemot, sering force close", "negative"),
+        ("ongkir mahal", "negative"),
+        ("biasa aja, kadang lancar kadang nggak", "neutral"),
+        ("mantap, pengiriman cepat", "positive"),
+        ("belanja jadi gampang.\nrecommended!", "positive"),  # a quoted line break stays inside its review
+    ]
+    assert {ex.lang for ex in result} == {"id"}
+    reasons = {r.location: r.reason for r in result.rejects}
+    assert reasons == {
+        "star_ratings.csv:8": "rating '0' is not a whole number of stars from 1 to 5",
+        "star_ratings.csv:9": "text: String should have at least 1 character",
+        "star_ratings.csv:10": "rating '' is not a whole number of stars from 1 to 5",
+    }
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("content,score\nok,5\n", encoding="utf-8")
+    with pytest.raises(UserError, match="no column rating, review"):
+        read_star_ratings(wrong)
