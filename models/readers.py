@@ -38,7 +38,7 @@ INDONLU_NEUTRAL = {"neut", "neutral"}
 POLARITY = {"positive": "positive", "negative": "negative", "neutral": "neutral", "pos": "positive",
             "neg": "negative", "neut": "neutral", "1": "positive", "0": "neutral", "-1": "negative"}  # fmt: skip
 LIST_SEPARATORS = (";", "|")
-STAR_SENTIMENT = {"1": "negative", "2": "negative", "3": "neutral", "4": "positive", "5": "positive"}
+STAR_SENTIMENT = {1.0: "negative", 2.0: "negative", 3.0: "neutral", 4.0: "positive", 5.0: "positive"}
 
 
 @dataclass(frozen=True)
@@ -209,10 +209,11 @@ def read_star_ratings(
     for row in reader:
         line = reader.line_num
         rating = (row.get(rating_column) or "").strip()
-        if rating not in STAR_SENTIMENT:
+        stars = _number(rating)
+        if not isinstance(stars, float) or stars not in STAR_SENTIMENT:
             out.reject(line, f"rating {rating!r} is not a whole number of stars from 1 to 5")
             continue
-        out.add(line, text=(row.get(text_column) or "").strip(), lang=lang, sentiment=STAR_SENTIMENT[rating],
+        out.add(line, text=(row.get(text_column) or "").strip(), lang=lang, sentiment=STAR_SENTIMENT[stars],
                 origin=origin, source=source or f"stars:{path.stem}")  # fmt: skip
     return out.result()
 

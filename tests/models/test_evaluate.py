@@ -82,7 +82,7 @@ def test_load_suites_skips_missing_corpora(tmp_path: Path) -> None:
     assert {(ex.text, ex.sentiment) for ex in added} == {("I bought it last spring.", "neutral")}
     assert skipped and skipped[0].startswith("casa_service: shared data not found")
     stars = suites[-1]
-    assert stars.records and len(stars) == 5 and {ex.sentiment for ex in stars.examples} == {
+    assert stars.records and len(stars) == 6 and {ex.sentiment for ex in stars.examples} == {
         "negative", "neutral", "positive"}  # fmt: skip
     none, skipped = load_suites(tmp_path / "nowhere")
     assert none == [] and len(skipped) == len(SUITES)
