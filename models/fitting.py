@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from models.batching import InputFormat
+from models.batching import InputFormat, tokenize
 from models.calibration import Calibration, fit_calibration
 from models.config import ClassifierSettings
 from models.examples import LabelledExample
@@ -43,8 +43,6 @@ class Job:
     bf16: bool = False  # bf16 autocast in the training steps (``use_bf16``)
 
     def ids(self, examples: Sequence[LabelledExample]) -> list[list[int]]:
-        from models.batching import tokenize
-
         return tokenize(self.tokenizer, [ex.text for ex in examples], fmt=self.input_format)
 
 
