@@ -23,8 +23,8 @@ class InputFormat:
 
     ``prefix``: the base's pretraining prefix (e5: ``"query: "``). ``unshout``: lower-case runs of three or more
     all-capital words. The encoder's vocabulary is cased and shouted words split into rare pieces: before this, a
-    model read "I'M REALLY FRUSTRATED BY THIS EXPERIENCE." as positive (0.72) and the same words in lower case as
-    negative (0.99).
+    model read "I'M REALLY FRUSTRATED BY THIS EXPERIENCE." as positive (0.72) and "I am really frustrated by this
+    experience." as negative (0.99).
     """
 
     prefix: str = ""
