@@ -52,14 +52,19 @@ def _files(root: Path, *names: str) -> list[Path]:
     return paths
 
 
+def _semeval_sentences(root: Path) -> list[LabelledExample]:
+    """The in-scope sentences of SemEval-2016 laptops, test then train (the reader skips the out-of-scope ones)."""
+    return [ex for path in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
+            for ex in read_semeval(path, source="semeval16-laptops")]  # fmt: skip
+
+
 def _semeval_support(*, every_sentence: bool) -> Callable[[Path], Suite]:
     """SemEval-2016 annotates only the aspects an opinion is about: a sentence without opinions has no categories,
     so whether it mentions support is unknown. The main suite keeps the sentences with opinions; the ``_all`` one
     counts every in-scope sentence, calling one without opinions "not service"."""
 
     def load(root: Path) -> Suite:
-        examples = [ex for p in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml")
-                    for ex in read_semeval(p, source="semeval16-laptops") if every_sentence or ex.note]  # fmt: skip
+        examples = [ex for ex in _semeval_sentences(root) if every_sentence or ex.note]
         if every_sentence:
             name, which = "semeval16_laptops_service_all", "every sentence (one without opinions counts as not service)"
         else:
@@ -80,12 +85,11 @@ def _semeval_sentiment(*, every_sentence: bool) -> Callable[[Path], Suite]:
 
     def load(root: Path) -> Suite:
         examples = []
-        for path in _files(root, "semeval16-laptops/test.xml", "semeval16-laptops/train.xml"):
-            for ex in read_semeval(path, source="semeval16-laptops"):
-                if ex.sentiment is not None:
-                    examples.append(ex)
-                elif every_sentence and not ex.note:
-                    examples.append(ex.model_copy(update={"sentiment": "neutral"}))
+        for ex in _semeval_sentences(root):
+            if ex.sentiment is not None:
+                examples.append(ex)
+            elif every_sentence and not ex.note:
+                examples.append(ex.model_copy(update={"sentiment": "neutral"}))
         if every_sentence:
             name, which = "semeval16_laptops_sentiment_all", "plus those without opinions, as neutral"
         else:
