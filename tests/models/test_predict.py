@@ -138,3 +138,9 @@ def test_input_format_normalises_then_unshouts_then_prefixes() -> None:
     fmt = InputFormat(prefix="query: ", unshout=True)
     assert fmt.apply("<b>I LOVE THIS THING</b> &amp; the HP dock") == "query: i love this thing & the HP dock"
     assert InputFormat(prefix="query: ").apply("I LOVE THIS THING") == "query: I LOVE THIS THING"
+
+
+def test_unshout_on_huge_and_letterless_text() -> None:
+    huge = "THIS IS LOUD " * 50_000
+    assert unshout(huge) == huge.lower()
+    assert unshout("12345 !!! 😡😡") == "12345 !!! 😡😡"

@@ -190,3 +190,16 @@ def test_star_ratings_are_distant_sentiment_and_bad_rows_are_kept_with_a_reason(
     wrong.write_text("content,score\nok,5\n", encoding="utf-8")
     with pytest.raises(UserError, match="no column rating, review"):
         read_star_ratings(wrong)
+
+
+def test_star_ratings_keep_duplicates_and_huge_reviews_whole(tmp_path: Path) -> None:
+    huge = "lemot " * 20_000  # 120,000 characters in one quoted field
+    path = tmp_path / "stars.csv"
+    path.write_text(f'review,rating\nmantap,5\nmantap,5\n"{huge}",1\n', encoding="utf-8")
+    result = read_star_ratings(path)
+    assert [(ex.text, ex.sentiment) for ex in result][:2] == [("mantap", "positive")] * 2  # evaluation keeps both
+    assert result.examples[2].text == huge.strip() and result.rejects == ()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(UserError, match="no column rating, review"):
+        read_star_ratings(empty)
