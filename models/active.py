@@ -26,6 +26,7 @@ import numpy as np
 
 from models.baselines import System, SystemOutput
 from models.labelling import label_config, prediction_result
+from models.readers import csv_reader, csv_rows
 from pipeline.errors import UserError
 from pipeline.taxonomy import Taxonomy
 
@@ -105,7 +106,7 @@ def candidates_from_file(path: Path) -> list[Candidate]:
     raw = path.read_text(encoding="utf-8-sig")
     out: list[Candidate] = []
     if path.suffix.lower() == ".csv":
-        for line, row in enumerate(csv.DictReader(raw.splitlines()), start=2):
+        for line, row in csv_rows(csv_reader(raw)):
             if "text" not in row:
                 raise UserError(f"{path}: needs a 'text' column")
             if (row.get("text") or "").strip():

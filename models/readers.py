@@ -95,6 +95,20 @@ def _open_text(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
 
 
+def csv_reader(text: str) -> csv.DictReader:
+    """A CSV reader over the whole text, so a line break inside a quoted field stays in the field."""
+    return csv.DictReader(io.StringIO(text, newline=""))
+
+
+def csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, str | None]]]:
+    """Each record with the line it starts on (after the previous record's last line)."""
+    _ = reader.fieldnames  # reads the header, so line_num counts its lines
+    end = reader.line_num
+    for row in reader:
+        yield end + 1, row
+        end = reader.line_num
+
+
 def read_semeval(
     path: Path | str,
     *,
@@ -154,13 +168,13 @@ def read_indonlu_aspect(
 ) -> ReadResult:
     """IndoNLU CASA / HoASA CSV: ``service`` = (kind,) when the aspect's value is not neutral, else ()."""
     path = Path(path)
-    rows = csv.DictReader(_open_text(path).splitlines())
+    rows = csv_reader(_open_text(path))
     columns = rows.fieldnames or []
     text_col = next((c for c in ("sentence", "review", "text") if c in columns), None)
     if text_col is None or aspect not in columns:
         raise UserError(f"{path}: expected a sentence/review column and a {aspect!r} column, got {columns}")
     out = _Collector(path)
-    for line, row in enumerate(rows, start=2):
+    for line, row in csv_rows(rows):
         value = (row.get(aspect) or "").strip().lower()
         if value not in INDONLU_NEUTRAL | {"pos", "neg", "neg_pos", "positive", "negative"}:
             out.reject(line, f"unknown {aspect} value {value!r}")
@@ -202,12 +216,11 @@ def read_star_ratings(
     """A CSV of reviews with 1–5 star ratings, as distant sentiment: 1–2 negative, 3 neutral, 4–5 positive."""
     path = Path(path)
     out = _Collector(path)
-    reader = csv.DictReader(io.StringIO(_open_text(path), newline=""))
+    reader = csv_reader(_open_text(path))
     missing = {text_column, rating_column} - set(reader.fieldnames or ())
     if missing:
         raise UserError(f"{path}: no column {', '.join(sorted(missing))} (columns: {reader.fieldnames})")
-    for row in reader:
-        line = reader.line_num
+    for line, row in csv_rows(reader):
         rating = (row.get(rating_column) or "").strip()
         stars = _number(rating)
         if not isinstance(stars, float) or stars not in STAR_SENTIMENT:
@@ -256,7 +269,7 @@ def read_labelled(
     out = _Collector(path)
     if path.suffix.lower() == ".csv":
         rows: list[tuple[int, dict[str, Any]]] = [
-            (line, _from_csv_row(row)) for line, row in enumerate(csv.DictReader(text.splitlines()), start=2)
+            (line, _from_csv_row(row)) for line, row in csv_rows(csv_reader(text))
         ]
     else:
         rows = []

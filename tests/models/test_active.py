@@ -176,6 +176,9 @@ def test_candidates_from_file(tmp_path: Path) -> None:
         ("one", "en", "a.jsonl:1"), ("two", None, "a.jsonl:4")]  # fmt: skip
     (tmp_path / "b.txt").write_text("x\n\ny\n", encoding="utf-8")
     assert [c.text for c in candidates_from_file(tmp_path / "b.txt")] == ["x", "y"]
+    (tmp_path / "c.csv").write_text('text,lang\n"first line\nsecond line",en\nnext,id\n', encoding="utf-8")
+    assert [(c.text, c.ref) for c in candidates_from_file(tmp_path / "c.csv")] == [
+        ("first line\nsecond line", "c.csv:2"), ("next", "c.csv:4")]  # fmt: skip
 
 
 def _settings(tmp_path: Path, **classifier: object) -> Settings:

@@ -75,6 +75,20 @@ def test_indonlu_aspect_csv_without_the_aspect_is_a_user_error(tmp_path: Path) -
         read_indonlu_aspect(bad)
 
 
+def test_a_quoted_line_break_stays_inside_its_csv_field(tmp_path: Path) -> None:
+    aspect = tmp_path / "aspect.csv"
+    aspect.write_text('sentence,service\n"staf ramah,\nkamar bersih",pos\nwifi lambat,maybe\n', encoding="utf-8")
+    result = read_indonlu_aspect(aspect)
+    assert [(ex.text, ex.service) for ex in result] == [("staf ramah,\nkamar bersih", ("support",))]
+    assert [r.location for r in result.rejects] == ["aspect.csv:4"]  # the line the record starts on
+    ours = tmp_path / "ours.csv"
+    rows = 'text,lang,sentiment\n"Support fixed it.\n\nWithin an hour.",en,positive\nSecond row.,en,angry\n'
+    ours.write_text(rows, encoding="utf-8")
+    result = read_labelled(ours)
+    assert [ex.text for ex in result] == ["Support fixed it.\n\nWithin an hour."]
+    assert [r.location for r in result.rejects] == ["ours.csv:5"]
+
+
 def test_smsa_and_jrte() -> None:
     assert brief(read_smsa(FIXTURES / "smsa.tsv")) == [
         ("aplikasinya bagus dan cepat", "id", None, "positive", None, "eval"),
