@@ -16,6 +16,7 @@ Rows that cannot be read are kept as ``RowReject`` with the reason; nothing is d
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -228,6 +229,53 @@ def read_star_ratings(
             continue
         out.add(line, text=(row.get(text_column) or "").strip(), lang=lang, sentiment=STAR_SENTIMENT[stars],
                 origin=origin, source=source or f"stars:{path.stem}")  # fmt: skip
+    return out.result()
+
+
+def span_key(text: str) -> str:
+    """The key of an exact text, as written (first 16 hex digits of its SHA-1; no normalisation)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def read_span_labels(
+    labels: Path | str,
+    corpus: Path | str,
+    *,
+    text_column: str,
+    lang: str | None = None,
+    origin: Origin = "eval",
+    source: str | None = None,
+) -> ReadResult:
+    """Labels kept apart from the text they label: a JSONL file whose lines name a record of ``corpus`` (a CSV) by
+    the key of its text, a span in it by ``start`` / ``end``, the key of the span's text, and the labels. So labels
+    of a corpus that may not be copied can ship without its text. A line whose record is missing, or whose span no
+    longer holds the labelled text, is rejected with the reason."""
+    labels, corpus = Path(labels), Path(corpus)
+    reader = csv_reader(_open_text(corpus))
+    if text_column not in (reader.fieldnames or ()):
+        raise UserError(f"{corpus}: no column {text_column} (columns: {reader.fieldnames})")
+    texts = {span_key(text): text for _, row in csv_rows(reader) if (text := row.get(text_column) or "")}
+    out = _Collector(labels)
+    for line, raw in enumerate(_open_text(labels).splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+            record, start, end, key = row["record"], int(row["start"]), int(row["end"]), row["key"]
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            out.reject(line, f"expected a JSON object with record, start, end and key ({exc})")
+            continue
+        text = texts.get(record)
+        if text is None:
+            out.reject(line, f"no record {record!r} in {corpus.name}")
+            continue
+        span = text[start:end]
+        if span_key(span) != key:
+            out.reject(line, f"the span {start}:{end} of record {record!r} is not the labelled text")
+            continue
+        fields = {k: row[k] for k in ("service", "sentiment", "sharp_edge") if k in row}
+        out.add(line, text=span, lang=lang, origin=origin, source=source or f"spans:{corpus.stem}",
+                note=f"{record}:{start}", **fields)  # fmt: skip
     return out.result()
 
 

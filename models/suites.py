@@ -14,11 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.examples import LabelledExample
-from models.readers import read_indonlu_aspect, read_jrte, read_semeval, read_smsa, read_star_ratings
+from models.readers import (
+    read_indonlu_aspect,
+    read_jrte,
+    read_semeval,
+    read_smsa,
+    read_span_labels,
+    read_star_ratings,
+)
 
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+APP_REVIEW_LABELS = REPO_ROOT / "data" / "eval" / "app_reviews.labels.jsonl"
 Head = str  # "service" | "sentiment" | "sharp_edge"
 
 
@@ -139,6 +147,20 @@ def _tokopedia_stars(root: Path) -> Suite:
     )  # fmt: skip
 
 
+def _app_reviews(root: Path) -> Suite:
+    """Our own labels (all three heads, by the gold guide) of the shared English SaaS app reviews, split into
+    sentences; the label file holds offsets and keys, never the text."""
+    (path,) = _files(root, "app-reviews/asana_google_play.csv")
+    _files(APP_REVIEW_LABELS.parent, APP_REVIEW_LABELS.name)
+    result = read_span_labels(APP_REVIEW_LABELS, path, text_column="Content", lang="en", source="app-reviews")
+    if result.rejects:
+        log.warning("app-reviews: %d labels no longer match the corpus", len(result.rejects))
+    return Suite(
+        "app_reviews_saas", "SaaS work-management app reviews from Google Play (en), split into sentences and "
+        "labelled by us with the gold guide", "en", ("service", "sentiment", "sharp_edge"), result.examples,
+    )  # fmt: skip
+
+
 SUITES: dict[str, Callable[[Path], Suite]] = {
     "semeval16_laptops_service": _semeval_support(every_sentence=False),
     "semeval16_laptops_service_all": _semeval_support(every_sentence=True),
@@ -149,6 +171,7 @@ SUITES: dict[str, Callable[[Path], Suite]] = {
     "jrte_sentiment": _jrte_sentiment,
     "smsa_sentiment": _smsa_sentiment,
     "tokopedia_stars": _tokopedia_stars,
+    "app_reviews_saas": _app_reviews,
 }
 
 

@@ -14,6 +14,7 @@ from models.readers import (
     read_labelled,
     read_semeval,
     read_smsa,
+    read_span_labels,
     read_star_ratings,
 )
 from pipeline.errors import UserError
@@ -182,6 +183,16 @@ def test_shared_semeval_counts(shared_data: Path) -> None:
     assert sum(bool(ex.service) for ex in test) == 33
 
 
+def test_shared_app_review_labels_all_match_the_corpus(shared_data: Path) -> None:
+    """Every line of data/eval/app_reviews.labels.jsonl finds its sentence in the real app reviews."""
+    from models.suites import APP_REVIEW_LABELS
+
+    corpus = shared_data / "app-reviews" / "asana_google_play.csv"
+    result = read_span_labels(APP_REVIEW_LABELS, corpus, text_column="Content", lang="en")
+    assert (len(result), result.rejects) == (752, ())
+    assert sum(bool(ex.service) for ex in result) == 33
+
+
 def test_star_ratings_are_distant_sentiment_and_bad_rows_are_kept_with_a_reason(tmp_path: Path) -> None:
     result = read_star_ratings(FIXTURES / "star_ratings.csv", lang="id")
     assert [(ex.text, ex.sentiment) for ex in result] == [
@@ -217,3 +228,18 @@ def test_star_ratings_keep_duplicates_and_huge_reviews_whole(tmp_path: Path) -> 
     empty.write_text("", encoding="utf-8")
     with pytest.raises(UserError, match="no column rating, review"):
         read_star_ratings(empty)
+
+
+def test_span_labels_point_into_the_corpus_and_stale_ones_are_kept_with_a_reason() -> None:
+    result = read_span_labels(FIXTURES / "spans.labels.jsonl", FIXTURES / "spans.csv", text_column="body", lang="en")
+    assert [(ex.text, ex.service, ex.sentiment, ex.sharp_edge) for ex in result] == [
+        ("Support never answered my ticket.", ("support",), "negative", "none"),
+        ("The app itself is fine.", (), "positive", "none"),
+        ("Billing charged me twice after I cancelled.", (), "negative", "billing"),
+    ]
+    reasons = {r.location: r.reason for r in result.rejects}
+    assert reasons["spans.labels.jsonl:4"] == "the span 0:70 of record '01f3600644e5a397' is not the labelled text"
+    assert reasons["spans.labels.jsonl:5"] == "no record '0000000000000000' in spans.csv"
+    assert reasons["spans.labels.jsonl:6"].startswith("expected a JSON object with record, start, end and key")
+    with pytest.raises(UserError, match="no column text"):
+        read_span_labels(FIXTURES / "spans.labels.jsonl", FIXTURES / "spans.csv", text_column="text")
