@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from models.examples import LabelledExample, Origin
+from pipeline.csv_cells import allow_long_cells
 from pipeline.errors import UserError
 from pipeline.taxonomy import Taxonomy
 
@@ -98,6 +99,7 @@ def _open_text(path: Path) -> str:
 
 def csv_reader(text: str) -> csv.DictReader:
     """A CSV reader over the whole text, so a line break inside a quoted field stays in the field."""
+    allow_long_cells()
     return csv.DictReader(io.StringIO(text, newline=""))
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.csv_cells import allow_long_cells
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:
@@ -114,6 +115,7 @@ def _read_jsonl(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def _read_csv(path: Path, *, delimiter: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    allow_long_cells()
     reader = csv.DictReader(_lines(path), delimiter=delimiter)
     rows = iter(reader)
     first = next(rows, None)

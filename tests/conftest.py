@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,3 +35,13 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared evaluation data not found at {path}")
     return path
+
+
+@pytest.fixture
+def csv_default_limit() -> Iterator[None]:
+    """The csv module's per-cell limit as a fresh process has it (131,072), whatever an earlier test raised it to."""
+    import csv
+
+    old = csv.field_size_limit(131_072)
+    yield
+    csv.field_size_limit(old)

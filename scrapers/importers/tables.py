@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
+from pipeline.csv_cells import allow_long_cells
 from pipeline.errors import UserError
 from scrapers.importers.encoding import decode
 
@@ -36,6 +37,7 @@ def read_table(path: Path, *, encoding: str | None = None) -> RawTable:
     decoded = decode(path.read_bytes(), encoding=encoding, name=str(path))
     text = decoded.text.lstrip("\ufeff")
     delimiter = sniff_delimiter(text)
+    allow_long_cells()
     rows = [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
     return RawTable(rows, decoded.encoding, delimiter)
 

@@ -243,3 +243,11 @@ def test_span_labels_point_into_the_corpus_and_stale_ones_are_kept_with_a_reason
     assert reasons["spans.labels.jsonl:6"].startswith("expected a JSON object with record, start, end and key")
     with pytest.raises(UserError, match="no column text"):
         read_span_labels(FIXTURES / "spans.labels.jsonl", FIXTURES / "spans.csv", text_column="text")
+
+
+@pytest.mark.usefixtures("csv_default_limit")
+def test_a_cell_longer_than_the_csv_modules_default_limit_is_read_whole(tmp_path: Path) -> None:
+    huge = "Support never answered. " * 10_000  # 240,000 characters; the csv module's default cap is 131,072
+    path = tmp_path / "long.csv"
+    path.write_text(f'text,lang,sentiment\n"{huge}",en,negative\nshort,en,neutral\n', encoding="utf-8")
+    assert [ex.text for ex in read_labelled(path)] == [huge.strip(), "short"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from models.tagging import EMPTY_NOTE, tag_file
+from models.tagging import EMPTY_NOTE, read_records, tag_file
 from pipeline.config import Settings
 from pipeline.errors import UserError
 
@@ -107,3 +107,11 @@ def test_tag_command(settings: Settings, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "tagged 1 texts" in result.output and _read(out)[0]["service"] == ["support"]
+
+
+@pytest.mark.usefixtures("csv_default_limit")
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_read_whole(tmp_path: Path) -> None:
+    huge = "The export keeps failing. " * 10_000  # 260,000 characters; the csv module's default cap is 131,072
+    src = tmp_path / "in.csv"
+    src.write_text(f'id,text\n1,"{huge}"\n2,short\n', encoding="utf-8")
+    assert [text for text, _ in read_records(src)] == [huge, "short"]

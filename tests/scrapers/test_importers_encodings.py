@@ -71,3 +71,15 @@ def test_unsupported_files(tmp_path: Path, name: str, message: str) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="file not found"):
         read_nps_file(tmp_path / "nope.csv", product="orbitask")
+
+
+@pytest.mark.usefixtures("csv_default_limit")
+def test_a_comment_longer_than_the_csv_modules_default_limit_is_read_whole(tmp_path: Path) -> None:
+    huge = "サポートの返信が遅いです。" * 12_000  # 156,000 characters; the csv module's default cap is 131,072
+    header, first, second = FIXTURE.read_text(encoding="utf-8").splitlines()[:3]
+    cells = first.split(",")
+    cells[5] = f'"{huge}"'
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join([header, ",".join(cells), second]) + "\n", encoding="utf-8")
+    records = read_nps_file(path, product="orbitask").records
+    assert [len(r.body) for r in records] == [len(huge), len(second.split(",")[5])]
