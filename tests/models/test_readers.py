@@ -251,3 +251,14 @@ def test_a_cell_longer_than_the_csv_modules_default_limit_is_read_whole(tmp_path
     path = tmp_path / "long.csv"
     path.write_text(f'text,lang,sentiment\n"{huge}",en,negative\nshort,en,neutral\n', encoding="utf-8")
     assert [ex.text for ex in read_labelled(path)] == [huge.strip(), "short"]
+
+
+def test_span_labels_keep_duplicates_skip_blank_lines_and_read_an_empty_file(tmp_path: Path) -> None:
+    first = (FIXTURES / "spans.labels.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    labels = tmp_path / "dup.labels.jsonl"
+    labels.write_text(f"{first}\n\n{first}\n", encoding="utf-8")
+    result = read_span_labels(labels, FIXTURES / "spans.csv", text_column="body")
+    assert [ex.text for ex in result] == ["Support never answered my ticket."] * 2 and result.rejects == ()
+    empty = tmp_path / "empty.labels.jsonl"
+    empty.write_text("", encoding="utf-8")
+    assert len(read_span_labels(empty, FIXTURES / "spans.csv", text_column="body")) == 0
