@@ -98,11 +98,13 @@ def prediction_table(sentences: Sequence[SentenceRef], tags: Sequence[SentenceTa
 
 
 # -- store edges -----------------------------------------------------------------------------------------------
-# Sentences without a prediction of the model version ($version).
+# Sentences without a prediction of the model version ($version), in key order: int8 results depend slightly on a
+# sentence's batch-mates, so the same store must always be tagged in the same batches.
 PENDING_SQL = """
     SELECT s.source, s.external_id, s.idx, s.text, s.language
     FROM sentences s ANTI JOIN (SELECT source, external_id, idx FROM predictions WHERE model_version = $version) p
-    USING (source, external_id, idx)"""
+    USING (source, external_id, idx)
+    ORDER BY s.source, s.external_id, s.idx"""
 
 
 def count_pending(store: Store, model_version: str) -> int:

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.config import NlpSettings
 from pipeline.stages.aggregate import Verdict, aggregate_record, combine_sentiment
-from pipeline.stages.classify import SentenceRef, classify, prediction_table
+from pipeline.stages.classify import SentenceRef, classify, iter_pending, prediction_table
 from pipeline.stages.segment import FeedbackText, segment_records
 from pipeline.text import build_document
 from tests.pipeline.feedback_samples import GARBAGE
@@ -151,3 +151,20 @@ def test_aggregate_record() -> None:
     assert tags.sharp_edges == ("billing",) and tags.overall_sentiment == "negative" and tags.n_sentences == 5
     empty = aggregate_record("nps", "2", [], model_version="v", feedback_hash="h", language=None)
     assert not empty.has_service and empty.service_sentiment is None and empty.overall_sentiment == "neutral"
+
+
+def test_pending_sentences_come_in_a_fixed_order_whatever_the_insertion_order(tmp_path) -> None:
+    """The classifier batches what it is given, and int8 results depend slightly on a sentence's batch-mates, so the
+    same store must always hand over its sentences in the same order."""
+    import random
+
+    from pipeline.store import Store
+
+    keys = [(f"r{r:03d}", idx) for r in range(60) for idx in range(3)]
+    random.Random(7).shuffle(keys)
+    with Store(tmp_path / "s.duckdb") as store:
+        for external_id, idx in keys:
+            store.con.execute("INSERT INTO sentences VALUES ('s', ?, ?, 'body', 'x', 'x', 0, 1, 'en', 'h')",
+                              [external_id, idx])  # fmt: skip
+        got = [(ref.external_id, ref.idx) for batch in iter_pending(store, "v1", batch=32) for ref in batch]
+    assert got == sorted(keys)
