@@ -2,8 +2,9 @@
 
 Every system labels the same examples: the gold test split (all heads), then the public benchmark suites
 (``models.suites``). Each head is scored on the examples labelled for it. The report — per-label precision /
-recall / F1, macro-F1, confusion matrices, calibration (ECE) and the most confident errors — is written as JSON
-and Markdown under the model directory (``<model>/evaluation/``).
+recall / F1, macro-F1, confusion matrices, calibration (ECE), the most confident errors, and paired-bootstrap
+intervals of the headline figures and of the model's leads (``models.bootstrap``) — is written as JSON and Markdown
+under the model directory (``<model>/evaluation/``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from models.baselines import RulesBaseline, System, SystemOutput, TfidfBaseline
+from models.bootstrap import Interval, Lead, paired_uncertainty
 from models.config import INFERENCE_BATCH
 from models.examples import LabelledExample
 from models.metrics import (
@@ -84,6 +86,8 @@ class SuiteResult:
     n: int
     scores: dict[str, SystemScores]
     errors: tuple[ErrorSample, ...] = ()
+    intervals: dict[str, dict[str, Interval]] = field(default_factory=dict)  # system -> headline metric -> 95 %
+    leads: tuple[Lead, ...] = ()  # the model minus each baseline, paired bootstrap
 
 
 @dataclass(frozen=True)
@@ -103,9 +107,11 @@ class EvaluationReport:
         return data
 
     def summary(self) -> str:
-        from models.evaluation_report import headline_table
+        from models.evaluation_report import headline_table, lead_summary
 
         lines = [headline_table(self)]
+        if summary := lead_summary(self):
+            lines.append(summary)
         lines += [f"skipped {reason}" for reason in self.skipped]
         if self.markdown_path:
             lines.append(f"report -> {self.markdown_path}")
@@ -175,20 +181,26 @@ def error_samples(
 def evaluate_suite(suite: Suite, systems: Sequence[System], *, taxonomy: Taxonomy, max_errors: int = 10) -> SuiteResult:
     texts = [ex.text for ex in suite.examples]
     langs = [ex.lang or suite.lang for ex in suite.examples]
-    scores, errors = {}, []
+    scores, errors, outputs = {}, [], {}
     if suite.records:
         from models.record_system import RecordSystem
 
         systems = [*systems, *(RecordSystem(s) for s in systems)]
     for system in systems:
         log.info("evaluating %s on %s (%d examples)", system.name, suite.name, len(texts))
-        output = system.run(texts, langs)
+        output = outputs[system.name] = system.run(texts, langs)
         scores[system.name] = score_system(
             suite.examples, output, taxonomy=taxonomy, name=system.name, heads=suite.heads,
             kinds_labelled=suite.service_kinds_labelled,
         )  # fmt: skip
         errors += error_samples(suite.examples, output, system=system.name, heads=suite.heads, limit=max_errors)
-    return SuiteResult(suite.name, suite.description, len(texts), scores, tuple(errors))
+    uncertainty = paired_uncertainty(
+        suite.examples, outputs, heads=suite.heads, sentiment_labels=taxonomy.sentiment,
+        sharp_edge_labels=taxonomy.sharp_edge_labels,
+    )  # fmt: skip
+    return SuiteResult(
+        suite.name, suite.description, len(texts), scores, tuple(errors), uncertainty.intervals, uncertainty.leads
+    )
 
 
 class ClassifierSystem:

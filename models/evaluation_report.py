@@ -7,7 +7,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from models.bootstrap import RESAMPLES
+
 if TYPE_CHECKING:
+    from models.bootstrap import Interval
     from models.evaluate import EvaluationReport, SuiteResult, SystemScores
     from models.metrics import BinaryMetrics, ClassificationMetrics
 
@@ -128,9 +131,15 @@ def render_markdown(report: EvaluationReport) -> str:
         "## Headline",
         "",
     ]
-    rows = [[suite, metric, *(f"{values[s]:.3f}" if s in values else "" for s in systems)]
+    intervals = {suite.suite: suite.intervals for suite in report.suites}
+    rows = [[suite, metric, *(_with_interval(values[s], intervals[suite].get(s, {}).get(metric)) if s in values else ""
+                              for s in systems)]
             for suite, metric, values in headline_rows(report)]  # fmt: skip
     lines += [*_table(["suite", "metric", *systems], rows), ""]
+    lines += [f"In brackets: 95 % intervals from {RESAMPLES:,} bootstrap resamples of each suite's examples, the same "
+              "resamples for every system. They show sampling noise only; retraining with another seed moves the "
+              "figures as well.", ""]  # fmt: skip
+    lines += _leads_section(report)
     if report.skipped:
         lines += ["Skipped: " + "; ".join(report.skipped), ""]
     lines += [
@@ -144,6 +153,31 @@ def render_markdown(report: EvaluationReport) -> str:
     for suite in report.suites:
         lines += _suite_section(suite)
     return "\n".join(lines)
+
+
+def _with_interval(value: float, interval: Interval | None) -> str:
+    return f"{value:.3f}" if interval is None else f"{value:.3f} [{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def _leads_section(report: EvaluationReport) -> list[str]:
+    rows = [[suite.suite, lead.metric, lead.system, lead.versus, f"{lead.difference:+.3f}",
+             f"[{lead.low:+.3f}, {lead.high:+.3f}]", f"{lead.share_ahead:.1%}"]
+            for suite in report.suites for lead in suite.leads]  # fmt: skip
+    if not rows:
+        return []
+    header = ["suite", "metric", "system", "versus", "lead", "95 % interval", "ahead in"]
+    return ["## The model's leads (paired bootstrap)", "", lead_summary(report), "", *_table(header, rows), ""]
+
+
+def lead_summary(report: EvaluationReport) -> str:
+    """One line: in how many F1 comparisons the model's lead over a baseline has its whole interval above zero."""
+    leads = [lead for suite in report.suites for lead in suite.leads]
+    if not leads:
+        return ""
+    clear = sum(lead.low > 0 for lead in leads)
+    behind = sum(lead.high < 0 for lead in leads)
+    return (f"The model's F1 lead over a baseline has its 95 % interval above zero in {clear} of {len(leads)} "
+            f"comparisons; below zero (the baseline ahead) in {behind}.")  # fmt: skip
 
 
 def write_report(report: EvaluationReport, out_dir: Path) -> EvaluationReport:
