@@ -106,9 +106,8 @@ def headline_samples(
         gold = np.array([examples[i].sharp_edge for i in idx], dtype=object)
         pred = np.array([output.sharp_edge[i] for i in idx], dtype=object)
         out["sharp_edge.macro_f1"] = macro_f1(gold, pred, sharp_edge_labels, weights["sharp_edge"])
-        out["sharp_edge.any_f1"] = binary_scores(gold != NO_SHARP_EDGE, pred != NO_SHARP_EDGE, weights["sharp_edge"])[
-            "f1"
-        ]
+        any_edge = binary_scores(gold != NO_SHARP_EDGE, pred != NO_SHARP_EDGE, weights["sharp_edge"])
+        out["sharp_edge.any_f1"] = any_edge["f1"]
     return out
 
 
