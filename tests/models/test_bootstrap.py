@@ -143,3 +143,11 @@ def test_evaluate_suite_reports_intervals_and_leads(taxonomy: Taxonomy) -> None:
     markdown = render_markdown(EvaluationReport("v", "now", {}, (result,)))
     assert "## The model's leads (paired bootstrap)" in markdown
     assert "| mini | service.f1 | model | rules |" in markdown
+
+
+def test_a_head_without_labels_gets_no_interval() -> None:
+    examples = [LabelledExample(text=f"s{i}", sentiment=SENTIMENT[i % 3]) for i in range(30)]  # sentiment only
+    out = SystemOutput(service=((),) * 30, sentiment=tuple(e.sentiment for e in examples), sharp_edge=("none",) * 30)
+    result = _uncertainty(examples, {"model": out, "rules": out})
+    assert set(result.intervals["model"]) == {"sentiment.macro_f1"}
+    assert [lead.metric for lead in result.leads] == ["sentiment.macro_f1"]
