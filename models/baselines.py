@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from models.examples import LabelledExample
+from models.examples import LabelledExample, labelled_indices
 from models.rules import RuleTagger, lexicon_sentiment
 from pipeline.taxonomy import NO_SHARP_EDGE, Taxonomy
 
@@ -111,12 +111,12 @@ class TfidfBaseline:
         ])  # fmt: skip
         features = vectorizer.fit_transform([ex.text for ex in examples])
         heads: dict[str, _Head] = {}
-        labelled = [i for i, ex in enumerate(examples) if ex.service is not None]
+        labelled = labelled_indices(examples, "service")
         for kind in taxonomy.service_kinds:
             y = [int(kind in (examples[i].service or ())) for i in labelled]
             heads[f"service.{kind}"] = _fit_head(features, labelled, y, (0, 1), examples, c=c, seed=seed)
         for head, classes in (("sentiment", taxonomy.sentiment), ("sharp_edge", taxonomy.sharp_edge_labels)):
-            rows = [i for i, ex in enumerate(examples) if getattr(ex, head) is not None]
+            rows = labelled_indices(examples, head)
             y = [classes.index(getattr(examples[i], head)) for i in rows]
             heads[head] = _fit_head(features, rows, y, tuple(range(len(classes))), examples, c=c, seed=seed)
         log.info("TF-IDF baseline: %d examples, %d features", len(examples), features.shape[1])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models.baselines import SystemOutput
-from models.examples import LabelledExample
+from models.examples import LabelledExample, labelled_indices
 from models.record_system import RECORD_SUFFIX
 from pipeline.taxonomy import NO_SHARP_EDGE
 
@@ -92,17 +92,17 @@ def headline_samples(
     """Every headline figure of one system under each resample; ``weights[head]`` resamples that head's examples."""
     out: dict[str, np.ndarray] = {}
     if "service" in heads and "service" in weights:
-        idx = _labelled(examples, "service")
+        idx = labelled_indices(examples, "service")
         gold = np.array([bool(examples[i].service) for i in idx], dtype=bool)
         pred = np.array([bool(output.service[i]) for i in idx], dtype=bool)
         out |= {f"service.{k}": v for k, v in binary_scores(gold, pred, weights["service"]).items()}
     if "sentiment" in heads and "sentiment" in weights:
-        idx = _labelled(examples, "sentiment")
+        idx = labelled_indices(examples, "sentiment")
         gold = np.array([examples[i].sentiment for i in idx], dtype=object)
         pred = np.array([output.sentiment[i] for i in idx], dtype=object)
         out["sentiment.macro_f1"] = macro_f1(gold, pred, sentiment_labels, weights["sentiment"])
     if "sharp_edge" in heads and "sharp_edge" in weights:
-        idx = _labelled(examples, "sharp_edge")
+        idx = labelled_indices(examples, "sharp_edge")
         gold = np.array([examples[i].sharp_edge for i in idx], dtype=object)
         pred = np.array([output.sharp_edge[i] for i in idx], dtype=object)
         out["sharp_edge.macro_f1"] = macro_f1(gold, pred, sharp_edge_labels, weights["sharp_edge"])
@@ -125,12 +125,12 @@ def paired_uncertainty(
     (sentence-level against sentence-level, ``…_by_sentence`` against ``…_by_sentence``)."""
     weights = {}
     for offset, head in enumerate(("service", "sentiment", "sharp_edge")):
-        n = len(_labelled(examples, head))
+        n = len(labelled_indices(examples, head))
         if head in heads and n:
             weights[head] = resample_weights(n, resamples=resamples, seed=seed + offset)
     kwargs = dict(heads=heads, sentiment_labels=sentiment_labels, sharp_edge_labels=sharp_edge_labels)
     samples = {name: headline_samples(examples, out, weights=weights, **kwargs) for name, out in outputs.items()}
-    once = {h: np.ones((1, len(_labelled(examples, h))), dtype=np.float32) for h in weights}
+    once = {h: np.ones((1, len(labelled_indices(examples, h))), dtype=np.float32) for h in weights}
     points = {name: headline_samples(examples, out, weights=once, **kwargs) for name, out in outputs.items()}
     tail = (1 - LEVEL) / 2 * 100
     intervals = {
@@ -154,10 +154,6 @@ def paired_uncertainty(
                 point = float(points[name][metric][0] - points[other][metric][0])
                 leads.append(Lead(name, other, metric, point, low, high, float(np.mean(diff > 0))))
     return Uncertainty(intervals, tuple(leads))
-
-
-def _labelled(examples: Sequence[LabelledExample], head: str) -> list[int]:
-    return [i for i, ex in enumerate(examples) if getattr(ex, head) is not None]
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from models.baselines import RulesBaseline, System, SystemOutput, TfidfBaseline
 from models.bootstrap import Interval, Lead, paired_uncertainty
 from models.config import INFERENCE_BATCH
-from models.examples import LabelledExample
+from models.examples import LabelledExample, labelled_indices
 from models.metrics import (
     BinaryMetrics,
     Calibration,
@@ -125,7 +125,7 @@ def score_system(
     """Score one system's output on the examples labelled for each head in ``heads``."""
     fields: dict[str, Any] = {}
     calibration: dict[str, Calibration] = {}
-    if "service" in heads and (idx := [i for i, ex in enumerate(examples) if ex.service is not None]):
+    if "service" in heads and (idx := labelled_indices(examples, "service")):
         gold = [examples[i].service or () for i in idx]
         pred = [output.service[i] for i in idx]
         fields["service_any"] = binary_metrics([bool(g) for g in gold], [bool(p) for p in pred], label="service")
@@ -137,7 +137,7 @@ def score_system(
     for head, classes in (("sentiment", taxonomy.sentiment), ("sharp_edge", taxonomy.sharp_edge_labels)):
         if head not in heads:
             continue
-        idx = [i for i, ex in enumerate(examples) if getattr(ex, head) is not None]
+        idx = labelled_indices(examples, head)
         if not idx:
             continue
         gold_labels = [getattr(examples[i], head) for i in idx]

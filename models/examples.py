@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,3 +42,8 @@ class LabelledExample(BaseModel):
         if isinstance(value, list):
             return tuple(sorted(set(value)))
         return value
+
+
+def labelled_indices(examples: Sequence[LabelledExample], head: str) -> list[int]:
+    """Positions of the examples labelled for ``head`` ('service', 'sentiment' or 'sharp_edge'), in order."""
+    return [i for i, ex in enumerate(examples) if getattr(ex, head) is not None]
