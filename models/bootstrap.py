@@ -24,6 +24,7 @@ from pipeline.taxonomy import NO_SHARP_EDGE
 
 RESAMPLES = 1000
 LEVEL = 0.95
+MAX_WEIGHT_CELLS = 4_000_000  # resamples × examples held at once per head: 16 MB in float32
 MODEL = "model"  # the system whose leads are measured, and its by-sentence twin ``model_by_sentence``
 
 
@@ -54,7 +55,11 @@ class Uncertainty:
 
 def resample_weights(n: int, *, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
     """[resamples, n]: how many times each example is drawn in each resample (every row sums to ``n``)."""
-    rng = np.random.default_rng(seed)
+    return _draw(np.random.default_rng(seed), n, resamples)
+
+
+def _draw(rng: np.random.Generator, n: int, resamples: int) -> np.ndarray:
+    # Drawing k rows, then m more, from one generator gives the same rows as drawing k + m at once.
     return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float32)
 
 
@@ -120,17 +125,28 @@ def paired_uncertainty(
     sharp_edge_labels: Sequence[str],
     resamples: int = RESAMPLES,
     seed: int = 0,
+    max_cells: int = MAX_WEIGHT_CELLS,
 ) -> Uncertainty:
     """Intervals of every system's headline figures, and the model's leads over every other system of its kind
     (sentence-level against sentence-level, ``…_by_sentence`` against ``…_by_sentence``)."""
-    weights = {}
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, got {resamples}")
+    sizes, rngs = {}, {}
     for offset, head in enumerate(("service", "sentiment", "sharp_edge")):
         n = len(labelled_indices(examples, head))
         if head in heads and n:
-            weights[head] = resample_weights(n, resamples=resamples, seed=seed + offset)
+            sizes[head], rngs[head] = n, np.random.default_rng(seed + offset)
     kwargs = dict(heads=heads, sentiment_labels=sentiment_labels, sharp_edge_labels=sharp_edge_labels)
-    samples = {name: headline_samples(examples, out, weights=weights, **kwargs) for name, out in outputs.items()}
-    once = {h: np.ones((1, len(labelled_indices(examples, h))), dtype=np.float32) for h in weights}
+    # Resamples are drawn and scored in chunks of at most ``max_cells`` weights per head, so memory stays flat however
+    # large the suite; the chunks hold exactly the rows one draw of all the resamples would.
+    step = max(1, max_cells // max(sizes.values(), default=1))
+    chunks: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in outputs}
+    for start in range(0, resamples, step):
+        weights = {head: _draw(rngs[head], n, min(step, resamples - start)) for head, n in sizes.items()}
+        for name, out in outputs.items():
+            chunks[name].append(headline_samples(examples, out, weights=weights, **kwargs))
+    samples = {name: {m: np.concatenate([c[m] for c in parts]) for m in parts[0]} for name, parts in chunks.items()}
+    once = {head: np.ones((1, n), dtype=np.float32) for head, n in sizes.items()}
     points = {name: headline_samples(examples, out, weights=once, **kwargs) for name, out in outputs.items()}
     tail = (1 - LEVEL) / 2 * 100
     intervals = {

@@ -151,3 +151,18 @@ def test_a_head_without_labels_gets_no_interval() -> None:
     result = _uncertainty(examples, {"model": out, "rules": out})
     assert set(result.intervals["model"]) == {"sentiment.macro_f1"}
     assert [lead.metric for lead in result.leads] == ["sentiment.macro_f1"]
+
+
+def test_a_large_suite_is_resampled_in_chunks_with_the_same_result() -> None:
+    examples = _examples(500)
+    outputs = {"model": _output(examples, wrong=0.1, seed=1), "rules": _output(examples, wrong=0.3, seed=2)}
+    whole = _uncertainty(examples, outputs, resamples=200)
+    chunked = _uncertainty(examples, outputs, resamples=200, max_cells=500 * 7)  # 7 resamples at a time
+    assert chunked == whole
+
+
+def test_an_empty_suite_has_no_intervals_and_resamples_must_be_positive() -> None:
+    result = _uncertainty([], {"model": SystemOutput(service=(), sentiment=(), sharp_edge=())})
+    assert result.intervals == {"model": {}} and result.leads == ()
+    with pytest.raises(ValueError, match="resamples"):
+        _uncertainty(_examples(10), {"model": _output(_examples(10), wrong=0.0, seed=0)}, resamples=0)
