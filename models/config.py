@@ -5,11 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Sentences per forward pass. int8 ONNX on 2 threads, 1,000 length-sorted app-review sentences, 4 interleaved rounds
 # (2026-11): batches of 8 / 16 / 32 / 64 ran at 316 / 342 / 341 / 291 sentences/s; smaller batches pad less.
 INFERENCE_BATCH = 32
+
+
+class LanguageRoute(BaseModel):
+    """Sentences of ``languages`` go to a model of their own, fine-tuned from ``base_model`` on their languages'
+    examples only; every other language stays with the main model (``classifier.base_model``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    languages: list[str] = Field(min_length=1, description="ISO 639-1 codes, e.g. [en].")
+    base_model: str = Field(description="A known base name or the path of a local Hugging Face model directory.")
+    epochs: int | None = Field(default=None, ge=1, description="Epochs for this model (default: classifier.epochs).")
 
 
 class ClassifierSettings(BaseModel):
@@ -62,3 +73,16 @@ class ClassifierSettings(BaseModel):
     runtime: Literal["auto", "onnx", "torch"] = "auto"
     inference_batch_size: int = Field(default=INFERENCE_BATCH, ge=1)
     model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")
+    routes: list[LanguageRoute] = Field(
+        default_factory=list,
+        description="Languages that get a model of their own, e.g. "
+        "[{languages: [en], base_model: all-mpnet-base-v2}]; the rest share the main model.",
+    )
+
+    @field_validator("routes")
+    @classmethod
+    def _languages_once(cls, routes: list[LanguageRoute]) -> list[LanguageRoute]:
+        seen = [code.lower() for route in routes for code in route.languages]
+        if twice := sorted({code for code in seen if seen.count(code) > 1}):
+            raise ValueError(f"languages routed twice: {', '.join(twice)}")
+        return routes

@@ -213,19 +213,13 @@ class ClassifierSystem:
         self.batch_size = batch_size
 
     def run(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> SystemOutput:
-        from models.calibration import sharp_edge_decision
-
-        probs = self.classifier.predict_proba(texts, batch_size=self.batch_size)
-        labels, cal = self.classifier.labels, self.classifier.calibration
-        thresholds = np.asarray(cal.service_thresholds or [0.5] * len(labels.service))
-        edges = sharp_edge_decision(probs.sharp_edge, threshold=cal.sharp_edge_threshold)
-        service = [
-            tuple(k for k, on in zip(labels.service, row, strict=True) if on) for row in probs.service >= thresholds
-        ]
+        decided = self.classifier.decisions(texts, langs=langs, batch_size=self.batch_size)
+        labels, probs = self.classifier.labels, decided.probs
+        service = [tuple(k for k, on in zip(labels.service, row, strict=True) if on) for row in decided.service]
         return SystemOutput(
             service=tuple(service),
-            sentiment=tuple(labels.sentiment[i] for i in probs.sentiment.argmax(axis=1)),
-            sharp_edge=tuple(labels.sharp_edge[int(i)] for i in edges),
+            sentiment=tuple(labels.sentiment[int(i)] for i in decided.sentiment),
+            sharp_edge=tuple(labels.sharp_edge[int(i)] for i in decided.sharp_edge),
             service_proba=probs.service,
             sentiment_proba=probs.sentiment,
             sharp_edge_proba=probs.sharp_edge,
@@ -264,11 +258,11 @@ def evaluate_model(
     version = runtime = None
     if include_model:
         from models.export import export_variant
-        from models.predict import Classifier
+        from models.predict import load_model
         from models.registry import resolve_model_dir
 
         model_dir = model_dir or resolve_model_dir(settings)
-        classifier = Classifier.load(model_dir, runtime=settings.classifier.runtime, device=settings.classifier.device)
+        classifier = load_model(model_dir, runtime=settings.classifier.runtime, device=settings.classifier.device)
         version = classifier.version
         how = export_variant(model_dir) if classifier.runtime == "onnx" else classifier.device
         runtime = f"{classifier.runtime} ({how})"

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,7 +191,12 @@ def export_info(model_dir: Path | str) -> dict:
 
 
 def export_variant(model_dir: Path | str) -> str | None:
-    """What ``export_onnx`` kept for this model (``VARIANTS``, 'int8' or 'fp32'), None if not exported."""
+    """What ``export_onnx`` kept for this model (``VARIANTS``, 'int8' or 'fp32'), None if not exported; for a routed
+    model, each member's ('main: …; en: …')."""
+    from models.routed import is_routed, member_dirs
+
+    if is_routed(model_dir):
+        return "; ".join(f"{role}: {export_variant(d)}" for role, d in member_dirs(model_dir).items())
     return export_info(model_dir).get("variant")
 
 
@@ -295,25 +300,79 @@ class ExportResult:
 
 
 def gold_samples(
-    gold_dir: Path, taxonomy_path: Path, *, check: int = 500, calibration: int = 256
+    gold_dir: Path,
+    taxonomy_path: Path,
+    *,
+    check: int = 500,
+    calibration: int = 256,
+    languages: Callable[[str | None], bool] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Distinct gold sentences in a fixed (text-hash) order: the first ``check`` for the agreement check, the next
-    ``calibration`` for finding outlier channels."""
+    ``calibration`` for finding outlier channels. ``languages``: keep only the sentences whose language it accepts."""
     from models.data import read_gold_dir, text_key
     from pipeline.taxonomy import load_taxonomy
 
     gold = read_gold_dir(gold_dir, taxonomy=load_taxonomy(taxonomy_path))
-    texts = sorted({ex.text for ex in gold}, key=text_key)
+    texts = sorted({ex.text for ex in gold if languages is None or languages(ex.lang)}, key=text_key)
     return texts[:check], texts[check : check + calibration]
 
 
-def export_from_settings(settings: Settings, *, quantize: bool = True) -> ExportResult:
+@dataclass(frozen=True)
+class RoutedExportResult:
+    """The exports of a routed model's members (``models.routed``), one per member."""
+
+    version: str
+    members: dict[str, ExportResult]
+
+    def summary(self) -> str:
+        lines = [f"exported {self.version}, {len(self.members)} members:"]
+        lines += [f"  {role}: {result.summary()}" for role, result in self.members.items()]
+        return "\n".join(lines)
+
+
+def is_exported(model_dir: Path | str) -> bool:
+    """Whether the model (every member of a routed one) has an ONNX file to run."""
+    from models.predict import ONNX_FILES
+    from models.routed import is_routed, member_dirs
+
+    dirs = list(member_dirs(model_dir).values()) if is_routed(model_dir) else [Path(model_dir)]
+    return all(any((d / name).is_file() for name in ONNX_FILES) for d in dirs)
+
+
+def export_from_settings(settings: Settings, *, quantize: bool = True) -> ExportResult | RoutedExportResult:
     """Export the configured model; int8 is kept only if it agrees with torch on ≥ 99 % of 500 gold sentences
-    (without gold data it is kept unchecked). Outlier channels are calibrated on 256 other gold sentences."""
+    (without gold data it is kept unchecked). Outlier channels are calibrated on 256 other gold sentences. A routed
+    model exports each member, checked and calibrated on the gold sentences of the languages it reads."""
     from models.registry import read_meta, resolve_model_dir
+    from models.routed import is_routed, member_dirs
 
     model_dir = resolve_model_dir(settings)
-    sample, calibration = gold_samples(settings.classifier.gold_dir, settings.paths.taxonomy)
+    if not is_routed(model_dir):
+        return export_model_dir(model_dir, settings, quantize=quantize)
+    routed = {code for code in read_meta(model_dir)["routes"]}
+    members = {}
+    for role, member in member_dirs(model_dir).items():
+        mine = {c for c, name in read_meta(model_dir)["routes"].items() if name == member.name}
+
+        def reads(lang: str | None, mine: set[str] = mine) -> bool:
+            code = (lang or "").lower()
+            return code in mine if mine else code not in routed
+
+        members[role] = export_model_dir(member, settings, quantize=quantize, languages=reads)
+    return RoutedExportResult(read_meta(model_dir)["version"], members)
+
+
+def export_model_dir(
+    model_dir: Path,
+    settings: Settings,
+    *,
+    quantize: bool = True,
+    languages: Callable[[str | None], bool] | None = None,
+) -> ExportResult:
+    """Export one model directory, checked on the configured gold sentences (of ``languages`` when given)."""
+    from models.registry import read_meta
+
+    sample, calibration = gold_samples(settings.classifier.gold_dir, settings.paths.taxonomy, languages=languages)
     path = export_onnx(model_dir, quantize=quantize, check_texts=sample, calibration_texts=calibration)
     rate = export_info(model_dir).get("agreement")  # measured on ``sample`` while choosing the variant
     if rate is None and sample:  # the fp32 file was kept: measure it too

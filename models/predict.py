@@ -29,6 +29,7 @@ from models.registry import read_meta, resolve_model_dir
 from pipeline.records import SentenceTags
 
 if TYPE_CHECKING:
+    from models.routed import RoutedClassifier
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -190,34 +191,71 @@ class Classifier:
             heads[head][rows] = getattr(again, head)
         return Probabilities(**heads)
 
-    def predict(self, texts: Sequence[str], *, batch_size: int = INFERENCE_BATCH) -> list[SentenceTags]:
+    def decisions(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> Decisions:
+        """Probabilities and the labels the stored thresholds give. ``langs`` is accepted for the same signature as a
+        routed model's and not needed: one model reads every language."""
+        probs = self.predict_proba(texts, batch_size=batch_size)
+        return Decisions(probs, *decide(probs, labels=self.labels, calibration=self.calibration))
+
+    def predict(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> list[SentenceTags]:
         """Labels and per-label scores ('service.support', 'sentiment.positive', 'sharp_edge.billing', …).
 
         ``sharp_edge`` is None when the decision is 'none'.
         """
-        probs = self.predict_proba(texts, batch_size=batch_size)
-        service, sentiment, sharp_edge = decide(probs, labels=self.labels, calibration=self.calibration)
-        keys = self.labels.score_keys()
-        scores = np.concatenate([probs.service, probs.sentiment, probs.sharp_edge], axis=1)
-        out = []
-        for i in range(len(probs)):
-            edge = int(sharp_edge[i])
-            out.append(
-                SentenceTags(
-                    service=tuple(k for k, on in zip(self.labels.service, service[i], strict=True) if on),
-                    sentiment=self.labels.sentiment[int(sentiment[i])],
-                    sharp_edge=self.labels.sharp_edge[edge] if edge else None,
-                    scores={key: round(float(v), 4) for key, v in zip(keys, scores[i], strict=True)},
-                )
+        return sentence_tags(self.decisions(texts, langs=langs, batch_size=batch_size), labels=self.labels)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Calibrated probabilities of n texts and the labels decided from them, rows in input order."""
+
+    probs: Probabilities
+    service: np.ndarray  # [n, S] bool
+    sentiment: np.ndarray  # [n] label index
+    sharp_edge: np.ndarray  # [n] label index, 0 = none
+
+    def __len__(self) -> int:
+        return len(self.probs)
+
+
+def sentence_tags(decisions: Decisions, *, labels: LabelSpace) -> list[SentenceTags]:
+    """One ``SentenceTags`` per row: decided labels and every per-label score, rounded to 4 places."""
+    probs = decisions.probs
+    keys = labels.score_keys()
+    scores = np.concatenate([probs.service, probs.sentiment, probs.sharp_edge], axis=1)
+    out = []
+    for i in range(len(decisions)):
+        edge = int(decisions.sharp_edge[i])
+        out.append(
+            SentenceTags(
+                service=tuple(k for k, on in zip(labels.service, decisions.service[i], strict=True) if on),
+                sentiment=labels.sentiment[int(decisions.sentiment[i])],
+                sharp_edge=labels.sharp_edge[edge] if edge else None,
+                scores={key: round(float(v), 4) for key, v in zip(keys, scores[i], strict=True)},
             )
-        return out
+        )
+    return out
 
 
-def load_classifier(settings: Settings) -> Classifier:
+def load_classifier(settings: Settings) -> Classifier | RoutedClassifier:
     """The configured model (``classifier.model_version`` or the newest), with the configured runtime and device."""
-    return Classifier.load(
-        resolve_model_dir(settings), runtime=settings.classifier.runtime, device=settings.classifier.device
-    )
+    cfg = settings.classifier
+    return load_model(resolve_model_dir(settings), runtime=cfg.runtime, device=cfg.device)
+
+
+def load_model(
+    model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto", threads: int | None = None
+) -> Classifier | RoutedClassifier:
+    """A model directory ready to label sentences: one model, or a routed set of them (``models.routed``)."""
+    from models.routed import RoutedClassifier, is_routed
+
+    if is_routed(model_dir):
+        return RoutedClassifier.load(model_dir, runtime=runtime, device=device, threads=threads)
+    return Classifier.load(model_dir, runtime=runtime, device=device, threads=threads)
 
 
 def _gpu_wanted(device: str) -> bool:

@@ -21,6 +21,7 @@ from pipeline.errors import UserError
 
 if TYPE_CHECKING:
     from models.predict import Classifier
+    from models.routed import RoutedClassifier
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,14 @@ def tag_file(settings: Settings, input_path: Path, output_path: Path) -> int:
     return written
 
 
-def _write_chunk(out, chunk: list[tuple[str, dict[str, Any]]], classifier: Classifier, batch_size: int) -> int:
+def _write_chunk(
+    out, chunk: list[tuple[str, dict[str, Any]]], classifier: Classifier | RoutedClassifier, batch_size: int
+) -> int:
     texts = [text for text, _ in chunk]
     todo = [i for i, text in enumerate(texts) if text.strip()]
-    tags = dict(zip(todo, classifier.predict([texts[i] for i in todo], batch_size=batch_size), strict=True))
+    langs = [_language(chunk[i][1]) for i in todo]  # a routed model detects the language where the record has none
+    tagged = classifier.predict([texts[i] for i in todo], langs=langs, batch_size=batch_size)
+    tags = dict(zip(todo, tagged, strict=True))
     for i, (_text, fields) in enumerate(chunk):
         record = {(f"input_{k}" if k in OUTPUT_KEYS else k): v for k, v in fields.items()}
         tag = tags.get(i)
@@ -74,6 +79,12 @@ def _write_chunk(out, chunk: list[tuple[str, dict[str, Any]]], classifier: Class
         record["model_version"] = classifier.version
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(chunk)
+
+
+def _language(fields: dict[str, Any]) -> str | None:
+    """The record's own language code (a ``lang`` or ``language`` field), if it has one."""
+    value = fields.get("lang") or fields.get("language")
+    return value.strip().lower() or None if isinstance(value, str) else None
 
 
 def read_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -192,6 +192,18 @@ def train_from_settings(settings: Settings, *, progress: Progress | None = None)
 
     taxonomy = load_taxonomy(settings.paths.taxonomy)
     examples = gather_examples(settings, taxonomy)
+    if settings.classifier.routes:
+        from models.routed_training import train_routed
+
+        return train_routed(
+            examples,
+            settings=settings.classifier,
+            taxonomy=taxonomy,
+            out_root=settings.paths.models_dir,
+            base_cache=settings.paths.data_dir / "base",
+            resolved_settings=settings.resolved(),
+            progress=progress,
+        )
     return train(
         examples,
         settings=settings.classifier,

@@ -100,8 +100,7 @@ def run_job(
 
 def _has_onnx(settings: Settings) -> bool:
     """Whether the model the job will use was exported (``vocmine train`` alone leaves torch weights only)."""
-    from models.predict import ONNX_FILES
+    from models.export import is_exported
     from models.registry import resolve_model_dir
 
-    model_dir = resolve_model_dir(settings)
-    return any((model_dir / name).is_file() for name in ONNX_FILES)
+    return is_exported(resolve_model_dir(settings))

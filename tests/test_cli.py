@@ -76,6 +76,11 @@ def test_run_twice_on_the_demo_gives_a_report_and_no_duplicates(tmp_path: Path) 
     counts_first = _counts(tmp_path)
     assert counts_first["feedback"] == 450 + 650  # every unique demo review and NPS response, once
     assert counts_first["sentences"] > 2_000 and counts_first["predictions"] == counts_first["sentences"]
+    from models.export import is_exported
+    from models.routed import is_routed
+
+    (model_dir,) = (tmp_path / "models").iterdir()
+    assert is_routed(model_dir) and is_exported(model_dir)  # tiny.yaml gives Japanese a model of its own
 
     second = vocmine(*args)
     assert second.returncode == 0, second.stderr[-3000:]

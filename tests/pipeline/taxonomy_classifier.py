@@ -29,7 +29,9 @@ class TaxonomyClassifier:
         self._polar = {label: sorted({p.lower() for ps in lexicon.get(label, {}).values() for p in ps})
                        for label in ("positive", "negative")}  # fmt: skip
 
-    def predict(self, texts: Sequence[str], *, batch_size: int = 64) -> list[SentenceTags]:
+    def predict(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = 64
+    ) -> list[SentenceTags]:
         self.calls.append(len(texts))
         return [self._one(text.lower()) for text in texts]
 

@@ -1,0 +1,140 @@
+"""A routed model: the sentences of some languages go to a model of their own, every other sentence to the main model.
+
+On disk it is one model directory (one version) holding each member as a complete model directory:
+
+    <version>/meta.json   {"version": …, "main": "<member>", "routes": {"en": "<member>"}, "languages": […], …}
+    <version>/<member>/   a model directory as ``vocmine train`` writes one (its own tokenizer, thresholds, export)
+
+A sentence's language comes from the caller where it is known (the pipeline stores one per sentence, evaluation
+suites carry one); otherwise it is detected among the languages the model was trained on. A sentence whose language
+is unknown or not routed goes to the main model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from models.config import INFERENCE_BATCH
+from models.registry import META_FILE, read_meta
+
+if TYPE_CHECKING:
+    from models.labels import LabelSpace
+    from models.predict import Classifier, Decisions, Probabilities, Runtime
+    from pipeline.langid import LanguageIdentifier
+    from pipeline.records import SentenceTags
+
+
+def is_routed(model_dir: Path | str) -> bool:
+    """Whether ``model_dir`` holds a routed set of models rather than one model."""
+    meta_file = Path(model_dir) / META_FILE
+    return meta_file.is_file() and "routes" in read_meta(Path(model_dir))
+
+
+def member_dirs(model_dir: Path | str) -> dict[str, Path]:
+    """The member model directories of a routed model by role: ``'main'`` first, then one per route (``'en'``…).
+
+    A route that serves several languages appears once, under its first language."""
+    model_dir = Path(model_dir)
+    meta = read_meta(model_dir)
+    members = {"main": model_dir / meta["main"]}
+    for code, name in meta["routes"].items():
+        if model_dir / name not in members.values():
+            members[code] = model_dir / name
+    return members
+
+
+class RoutedClassifier:
+    """Routes each sentence to its language's member model; the same interface as ``models.predict.Classifier``."""
+
+    def __init__(
+        self, model_dir: Path, *, main: Classifier, routes: dict[str, Classifier], languages: Sequence[str]
+    ) -> None:
+        self.model_dir = model_dir
+        self.version: str = read_meta(model_dir)["version"]
+        self.main = main
+        self.routes = routes
+        self.languages = tuple(languages)
+        members = [main, *routes.values()]
+        if any(m.labels != main.labels for m in members):
+            raise ValueError(f"{model_dir}: the member models do not share one label map")
+        self.labels: LabelSpace = main.labels
+        runtimes = {m.runtime for m in members}
+        self.runtime = runtimes.pop() if len(runtimes) == 1 else "mixed"
+        self.device = main.device
+
+    @classmethod
+    def load(
+        cls, model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto", threads: int | None = None
+    ) -> RoutedClassifier:
+        from models.predict import Classifier
+
+        model_dir = Path(model_dir)
+        meta = read_meta(model_dir)
+        loaded = {
+            name: Classifier.load(model_dir / name, runtime=runtime, device=device, threads=threads)
+            for name in {meta["main"], *meta["routes"].values()}
+        }
+        routes = {code.lower(): loaded[name] for code, name in meta["routes"].items()}
+        return cls(model_dir, main=loaded[meta["main"]], routes=routes, languages=meta["languages"])
+
+    @property
+    def rechecked(self) -> int:
+        """Sentences scored again near a decision boundary, over every member."""
+        return sum(m.rechecked for m in {id(m): m for m in (self.main, *self.routes.values())}.values())
+
+    def member_for(self, lang: str | None) -> Classifier:
+        return self.routes.get((lang or "").lower(), self.main)
+
+    def languages_of(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
+        """``langs`` where given, else the language detected among those the model was trained on."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+        given = list(langs) if langs is not None else [None] * len(texts)
+        return [code if code else self._identifier.detect(text) for text, code in zip(texts, given, strict=True)]
+
+    @cached_property
+    def _identifier(self) -> LanguageIdentifier:
+        from pipeline.langid import LanguageIdentifier
+
+        return LanguageIdentifier(self.languages)
+
+    def decisions(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> Decisions:
+        """Each member labels its own sentences; the rows come back in input order."""
+        from models.predict import Decisions, Probabilities
+
+        groups: dict[int, tuple[Classifier, list[int]]] = {}
+        for row, code in enumerate(self.languages_of(texts, langs)):
+            member = self.member_for(code)
+            groups.setdefault(id(member), (member, []))[1].append(row)
+        n = len(texts)
+        k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
+        probs = [np.zeros((n, width), dtype=np.float32) for width in k]
+        service = np.zeros((n, k[0]), dtype=bool)
+        sentiment = np.zeros(n, dtype=np.int64)
+        sharp_edge = np.zeros(n, dtype=np.int64)
+        for member, rows in groups.values():
+            part = member.decisions([texts[i] for i in rows], batch_size=batch_size)
+            heads = (part.probs.service, part.probs.sentiment, part.probs.sharp_edge)
+            for target, source in zip(probs, heads, strict=True):
+                target[rows] = source
+            service[rows], sentiment[rows], sharp_edge[rows] = part.service, part.sentiment, part.sharp_edge
+        return Decisions(Probabilities(*probs), service, sentiment, sharp_edge)
+
+    def predict_proba(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> Probabilities:
+        return self.decisions(texts, langs=langs, batch_size=batch_size).probs
+
+    def predict(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> list[SentenceTags]:
+        from models.predict import sentence_tags
+
+        return sentence_tags(self.decisions(texts, langs=langs, batch_size=batch_size), labels=self.labels)

@@ -1,0 +1,171 @@
+"""Train a routed model (``models.routed``): one member per ``classifier.routes`` entry on its languages' examples,
+and the main member on every other example, saved together under one version."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from models.config import ClassifierSettings, LanguageRoute
+from models.examples import LabelledExample
+from models.registry import META_FILE, model_version, read_meta
+from pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    from models.fitting import Progress
+    from models.train import TrainResult
+    from pipeline.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+CARD_FILE = "MODEL_CARD.md"
+
+
+def partition(
+    examples: Sequence[LabelledExample], routes: Sequence[LanguageRoute]
+) -> list[tuple[LanguageRoute | None, list[LabelledExample]]]:
+    """(route, its examples) with the main model's share first (route None): every example whose language no route
+    names, unknown languages included."""
+    owner = {code.lower(): i for i, route in enumerate(routes) for code in route.languages}
+    shares: list[list[LabelledExample]] = [[] for _ in range(len(routes) + 1)]
+    for ex in examples:
+        shares[owner.get((ex.lang or "").lower(), -1) + 1].append(ex)
+    return [(None, shares[0]), *zip(routes, shares[1:], strict=True)]
+
+
+def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
+    """The settings one member trains with: the route's base and epochs where it names them, and no routes."""
+    update: dict[str, Any] = {"routes": []}
+    if route is not None:
+        update |= {"base_model": route.base_model, "epochs": route.epochs or settings.epochs}
+    return settings.model_copy(update=update)
+
+
+def train_routed(
+    examples: Sequence[LabelledExample],
+    *,
+    settings: ClassifierSettings,
+    taxonomy: Taxonomy,
+    out_root: Path,
+    dev: Sequence[LabelledExample] | None = None,
+    base_cache: Path | None = None,
+    resolved_settings: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> TrainResult:
+    """Train every member into one hidden directory, score the whole on dev, then rename it into place.
+
+    ``dev`` as in ``models.train.train``: None splits the examples by text hash, else every example trains and each
+    member calibrates on its share of ``dev``."""
+    from models.data import assemble
+    from models.train import TrainResult, train
+
+    started = time.monotonic()
+    when = datetime.now(UTC)
+    work = out_root / f".routed-{when:%Y%m%d%H%M%S%f}.tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    members: list[tuple[LanguageRoute | None, TrainResult]] = []
+    dev_shares = [share for _, share in partition(dev, settings.routes)] if dev is not None else None
+    for i, (route, share) in enumerate(partition(examples, settings.routes)):
+        if route is not None and not share:
+            log.warning("no examples in %s: the main model reads them too", ", ".join(route.languages))
+            continue
+        if not share:
+            routed = ", ".join(code for r in settings.routes for code in r.languages)
+            raise UserError(
+                f"classifier.routes: no labelled examples for the main model (languages other than {routed}); "
+                "add some or route fewer languages"
+            )
+        result = train(
+            share, settings=member_settings(settings, route), taxonomy=taxonomy, out_root=work,
+            dev=dev_shares[i] if dev_shares is not None else None, base_cache=base_cache,
+            resolved_settings=resolved_settings, progress=progress,
+        )  # fmt: skip
+        members.append((route, result))
+    if len(members) == 1:  # nothing to route: the main model is the model
+        (result,) = (r for _, r in members)
+        final = out_root / result.version
+        shutil.rmtree(final, ignore_errors=True)
+        result.model_dir.rename(final)
+        shutil.rmtree(work)
+        return dataclasses.replace(result, model_dir=final)
+
+    fingerprint = hashlib.sha256("".join(read_meta(r.model_dir)["fingerprint"] for _, r in members).encode())
+    bases = "+".join(Path(member_settings(settings, route).base_model).name for route, _ in members)
+    version = model_version(bases, fingerprint.hexdigest(), when=when)
+    counts = Counter[str]()
+    for _, result in members:
+        counts.update(result.n_examples)
+    n_train = dict(sorted(counts.items()))
+    meta: dict[str, Any] = {
+        "version": version,
+        "created_at": when.isoformat(),
+        "base_model": bases,
+        "main": members[0][1].model_dir.name,
+        "routes": {code.lower(): r.model_dir.name for route, r in members[1:] if route for code in route.languages},
+        "languages": sorted({(ex.lang or "").lower() for ex in examples} - {""}),
+        "fingerprint": fingerprint.hexdigest(),
+        "n_train": n_train,
+    }
+    (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
+    if dev is None:
+        dev = assemble(examples, max_train_examples=settings.max_train_examples).dev
+    metrics = dev_metrics_of(work, dev)
+    seconds = meta["seconds"] = round(time.monotonic() - started, 1)
+    _write_json(work / "metrics.json", metrics)
+    if resolved_settings is not None:
+        _write_json(work / "settings.json", resolved_settings)
+    (work / CARD_FILE).write_text(render_card(meta, members, metrics), encoding="utf-8")
+    _write_json(work / META_FILE, meta)
+    final = out_root / version
+    shutil.rmtree(final, ignore_errors=True)
+    work.rename(final)
+    return TrainResult(final, version, metrics, n_train, seconds)
+
+
+def dev_metrics_of(model_dir: Path, dev: Sequence[LabelledExample]) -> dict[str, float]:
+    """Dev metrics of the routed whole (torch, each sentence through its language's member); empty without dev."""
+    from models.devset import dev_metrics
+    from models.routed import RoutedClassifier
+
+    if not dev:
+        return {}
+    model = RoutedClassifier.load(model_dir, runtime="torch")
+    decided = model.decisions([ex.text for ex in dev], langs=[ex.lang for ex in dev])
+    targets = model.labels.encode(dev)
+    return dev_metrics(decided.service, decided.sentiment, decided.sharp_edge, targets, labels=model.labels)
+
+
+def render_card(
+    meta: dict[str, Any], members: Sequence[tuple[LanguageRoute | None, TrainResult]], metrics: dict[str, float]
+) -> str:
+    lines = [
+        f"# {meta['version']}",
+        "",
+        "vocmine routed classifier: each sentence goes to the model for its language; the member directories hold",
+        "their own model cards, thresholds and exports.",
+        "",
+        "| member | languages | base | examples | seconds |",
+        "|---|---|---|---|---|",
+    ]
+    for route, result in members:
+        langs = ", ".join(route.languages) if route else "every other language"
+        base = read_meta(result.model_dir)["base_model"]
+        counts = ", ".join(f"{n} {origin}" for origin, n in result.n_examples.items())
+        lines.append(f"| `{result.model_dir.name}` | {langs} | `{base}` | {counts} | {result.seconds:.0f} |")
+    lines += ["", "## Dev metrics of the whole", ""]
+    lines += ["| metric | value |", "|---|---|", *(f"| {k} | {v:.4f} |" for k, v in sorted(metrics.items()))]
+    return "\n".join(lines) + "\n"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

@@ -1,0 +1,158 @@
+"""Routed models: one member per routed language set, the main member for the rest, one version on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from models.config import ClassifierSettings, LanguageRoute
+from models.examples import LabelledExample
+from models.predict import Classifier, load_model
+from models.routed import RoutedClassifier, is_routed, member_dirs
+from models.routed_training import member_settings, partition, train_routed
+from pipeline.config import Settings
+
+JA = [
+    ("サポートの返信が早い", ["support"], "positive", "none"),
+    ("サポートに何度連絡しても返事がない", ["support"], "negative", "none"),
+    ("解約したいのに手続きが見つからない", [], "negative", "cancellation_refunds"),
+    ("二重に請求された", [], "negative", "billing"),
+    ("担当のカスタマーサクセスがとても親切", ["success"], "positive", "none"),
+    ("このアプリはツールです", [], "neutral", "none"),
+    ("導入の説明会が分かりやすかった", ["onboarding"], "positive", "none"),
+    ("アカウントにログインできなくなった", [], "negative", "account_access"),
+]
+
+
+@pytest.fixture(scope="module")
+def examples(eight: list[LabelledExample]) -> list[LabelledExample]:
+    english = [ex.model_copy(update={"lang": "en"}) for ex in eight if ex.lang is None]
+    japanese = [
+        LabelledExample(text=t, lang="ja", service=s, sentiment=p, sharp_edge=e) for t, s, p, e in JA
+    ]  # fmt: skip
+    return english + japanese
+
+
+@pytest.fixture(scope="module")
+def routed(tmp_path_factory: pytest.TempPathFactory, examples, tiny_settings, taxonomy, base_cache):
+    """Main member on English (and anything unrouted), a Japanese member with its own seed."""
+    import torch
+
+    torch.set_num_threads(2)
+    settings = tiny_settings(routes=[LanguageRoute(languages=["ja"], base_model="tiny-random", epochs=30)])
+    out = tmp_path_factory.mktemp("routed") / "models"
+    return train_routed(
+        examples, settings=settings, taxonomy=taxonomy, out_root=out, dev=examples, base_cache=base_cache
+    )
+
+
+def test_partition_gives_each_route_its_languages_and_the_rest_to_main(examples) -> None:
+    odd = LabelledExample(text="Sin idioma", lang=None, service=[], sentiment="neutral", sharp_edge="none")
+    shares = partition([*examples, odd], [LanguageRoute(languages=["JA"], base_model="tiny-random")])
+    (main_route, main), (ja_route, ja) = shares
+    assert main_route is None and ja_route is not None
+    assert {ex.lang for ex in ja} == {"ja"} and len(ja) == len(JA)
+    assert {ex.lang for ex in main} == {"en", None} and odd in main
+
+
+def test_member_settings_take_the_route_base_and_epochs(tiny_settings) -> None:
+    settings = tiny_settings(epochs=5, routes=[LanguageRoute(languages=["en"], base_model="minilm-l6", epochs=2)])
+    mine = member_settings(settings, settings.routes[0])
+    assert (mine.base_model, mine.epochs, mine.routes) == ("minilm-l6", 2, [])
+    main = member_settings(settings, None)
+    assert (main.base_model, main.epochs, main.routes) == ("tiny-random", 5, [])
+
+
+def test_a_language_routed_twice_is_a_config_error() -> None:
+    with pytest.raises(ValidationError, match="languages routed twice: en"):
+        ClassifierSettings(
+            routes=[LanguageRoute(languages=["en"], base_model="a"), LanguageRoute(languages=["EN"], base_model="b")]
+        )
+
+
+def test_routed_model_directory_is_one_version_with_complete_members(routed) -> None:
+    assert is_routed(routed.model_dir) and routed.model_dir.name == routed.version
+    assert routed.version.startswith("vocmine-tiny-random-tiny-random-")
+    meta = json.loads((routed.model_dir / "meta.json").read_text(encoding="utf-8"))
+    members = member_dirs(routed.model_dir)
+    assert list(members) == ["main", "ja"] and meta["routes"] == {"ja": members["ja"].name}
+    assert meta["languages"] == ["en", "ja"]
+    for member in members.values():
+        assert (member / "meta.json").is_file() and not is_routed(member)
+    assert {"service.any.f1", "sentiment.macro_f1"} <= set(routed.metrics)  # dev metrics of the whole
+    assert (routed.model_dir / "MODEL_CARD.md").read_text(encoding="utf-8").count("tiny-random") >= 2
+    assert not any(p.name.startswith(".") for p in routed.model_dir.parent.iterdir())  # no work dir left
+
+
+def test_each_sentence_is_labelled_by_its_languages_member(routed) -> None:
+    model = load_model(routed.model_dir, runtime="torch")
+    assert isinstance(model, RoutedClassifier)
+    members = member_dirs(routed.model_dir)
+    main = Classifier.load(members["main"], runtime="torch")
+    ja = Classifier.load(members["ja"], runtime="torch")
+    texts = ["Support answered my ticket fast.", "サポートの返信が早い", "They charged me twice for one plan!"]
+    langs = ["en", "ja", "en"]
+    got = model.predict_proba(texts, langs=langs).sentiment
+    by_main = main.predict_proba(texts).sentiment
+    by_ja = ja.predict_proba(texts).sentiment
+    assert not np.allclose(by_main, by_ja, atol=1e-3)  # the members differ, so routing is visible
+    np.testing.assert_allclose(got[[0, 2]], by_main[[0, 2]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[[1]], by_ja[[1]], rtol=1e-5, atol=1e-6)
+    # without languages the model detects them (any kana means Japanese); an unrouted language goes to main
+    np.testing.assert_allclose(model.predict_proba(texts).sentiment, got, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict_proba(texts[1:2], langs=["id"]).sentiment, by_main[[1]], rtol=1e-5, atol=1e-6
+    )
+    tags = model.predict(texts, langs=langs)
+    assert [t.scores for t in tags] == [t.scores for t in (*main.predict(texts[:1]), *ja.predict(texts[1:2]),
+                                                           *main.predict(texts[2:]))]  # fmt: skip
+    with pytest.raises(ValueError, match="2 languages for 3 texts"):
+        model.predict(texts, langs=["en", "ja"])
+
+
+def test_routed_model_exports_every_member_and_runs_on_onnx(routed, examples, tmp_path: Path) -> None:
+    import shutil
+
+    from models.export import export_from_settings, export_variant, is_exported
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(routed.model_dir, data_dir / "models" / routed.version)
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    fields = {"text", "lang", "service", "sentiment", "sharp_edge"}
+    rows = [ex.model_dump(mode="json", include=fields) for ex in examples]
+    (gold / "all.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    settings = Settings.model_validate({"paths": {"data_dir": str(data_dir)}, "classifier": {"gold_dir": str(gold)}})
+    model_dir = data_dir / "models" / routed.version
+    assert not is_exported(model_dir)
+    result = export_from_settings(settings, quantize=False)
+    assert list(result.members) == ["main", "ja"]  # type: ignore[union-attr]
+    assert result.members["ja"].n_checked == len(JA)  # type: ignore[union-attr]  # checked on its own language
+    assert result.members["main"].n_checked == len(examples) - len(JA)  # type: ignore[union-attr]
+    assert "ja: " in result.summary() and is_exported(model_dir)
+    assert export_variant(model_dir) == "main: fp32; ja: fp32"
+    onnx = load_model(model_dir)
+    assert onnx.runtime == "onnx"
+    texts = [ex.text for ex in examples]
+    langs = [ex.lang for ex in examples]
+    torch_tags = load_model(model_dir, runtime="torch").predict(texts, langs=langs)
+    assert [t.sentiment for t in onnx.predict(texts, langs=langs)] == [t.sentiment for t in torch_tags]
+
+
+def test_a_route_without_examples_leaves_one_plain_model(examples, tiny_settings, taxonomy, base_cache, tmp_path):
+    settings = tiny_settings(epochs=2, routes=[LanguageRoute(languages=["id"], base_model="tiny-random")])
+    result = train_routed(examples, settings=settings, taxonomy=taxonomy, out_root=tmp_path, base_cache=base_cache)
+    assert not is_routed(result.model_dir) and result.model_dir.parent == tmp_path
+    assert [p.name for p in tmp_path.iterdir()] == [result.version]
+
+
+def test_no_examples_for_the_main_model_is_a_user_error(examples, tiny_settings, taxonomy, base_cache, tmp_path):
+    from pipeline.errors import UserError
+
+    settings = tiny_settings(routes=[LanguageRoute(languages=["en", "ja"], base_model="tiny-random")])
+    with pytest.raises(UserError, match="no labelled examples for the main model"):
+        train_routed(examples, settings=settings, taxonomy=taxonomy, out_root=tmp_path, base_cache=base_cache)
