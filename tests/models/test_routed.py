@@ -156,3 +156,30 @@ def test_no_examples_for_the_main_model_is_a_user_error(examples, tiny_settings,
     settings = tiny_settings(routes=[LanguageRoute(languages=["en", "ja"], base_model="tiny-random")])
     with pytest.raises(UserError, match="no labelled examples for the main model"):
         train_routed(examples, settings=settings, taxonomy=taxonomy, out_root=tmp_path, base_cache=base_cache)
+
+
+def test_tag_and_evaluate_pass_languages_to_a_routed_model(routed, tmp_path: Path) -> None:
+    import shutil
+
+    from models.evaluate import ClassifierSystem
+    from models.tagging import tag_file
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(routed.model_dir, data_dir / "models" / routed.version)
+    settings = Settings.model_validate({"paths": {"data_dir": str(data_dir)}, "classifier": {"runtime": "torch"}})
+    src = tmp_path / "in.jsonl"
+    rows = [{"text": "サポートの返信が早い"}, {"text": "サポートの返信が早い", "lang": "en"}]  # the field wins
+    src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert tag_file(settings, src, tmp_path / "out.jsonl") == 2
+    got = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    members = member_dirs(routed.model_dir)
+    expected = [
+        Classifier.load(members[role], runtime="torch").predict([rows[0]["text"]])[0].scores for role in ("ja", "main")
+    ]
+    assert [r["scores"] for r in got] == expected and got[0]["model_version"] == routed.version
+
+    model = load_model(routed.model_dir, runtime="torch")
+    output = ClassifierSystem(model).run([rows[0]["text"]] * 2, ["ja", "en"])
+    np.testing.assert_allclose(
+        output.sentiment_proba, model.predict_proba([rows[0]["text"]] * 2, langs=["ja", "en"]).sentiment
+    )
