@@ -109,8 +109,8 @@ def candidates_from_file(path: Path) -> list[Candidate]:
         for line, row in csv_rows(csv_reader(raw)):
             if "text" not in row:
                 raise UserError(f"{path}: needs a 'text' column")
-            if (row.get("text") or "").strip():
-                out.append(Candidate(row["text"].strip(), row.get("lang") or None, f"{path.name}:{line}"))
+            if text := (row.get("text") or "").strip():
+                out.append(Candidate(text, row.get("lang") or None, f"{path.name}:{line}"))
         return out
     for line, text in enumerate(raw.splitlines(), start=1):
         if not text.strip():

@@ -256,7 +256,7 @@ def read_span_labels(
     reader = csv_reader(_open_text(corpus))
     if text_column not in (reader.fieldnames or ()):
         raise UserError(f"{corpus}: no column {text_column} (columns: {reader.fieldnames})")
-    texts = {span_key(text): text for _, row in csv_rows(reader) if (text := row.get(text_column) or "")}
+    texts = {span_key(cell): cell for _, row in csv_rows(reader) if (cell := row.get(text_column) or "")}
     out = _Collector(labels)
     for line, raw in enumerate(_open_text(labels).splitlines(), start=1):
         if not raw.strip():

@@ -96,7 +96,7 @@ class Reject(BaseModel):
     @staticmethod
     def from_payload(stage: str, source: str, reason: str, payload: Any, **kw: Any) -> Reject:
         raw = payload if isinstance(payload, str) else json.dumps(payload, default=str, ensure_ascii=False)
-        return Reject(stage=stage, source=source, reason=reason, raw=raw, **kw)  # type: ignore[arg-type]
+        return Reject(stage=stage, source=source, reason=reason, raw=raw, **kw)
 
 
 @dataclass(frozen=True, slots=True)
