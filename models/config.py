@@ -79,6 +79,12 @@ class ClassifierSettings(BaseModel):
         "[{languages: [en], base_model: all-mpnet-base-v2}]; the rest share the main model.",
     )
 
+    main_learns_routed: bool = Field(
+        default=False,
+        description="Train the main model on the routed languages' examples too (they still go to their own model "
+        "at inference): what it learns in one language carries over to the others.",
+    )
+
     @field_validator("routes")
     @classmethod
     def _languages_once(cls, routes: list[LanguageRoute]) -> list[LanguageRoute]:

@@ -31,20 +31,21 @@ CARD_FILE = "MODEL_CARD.md"
 
 
 def partition(
-    examples: Sequence[LabelledExample], routes: Sequence[LanguageRoute]
+    examples: Sequence[LabelledExample], routes: Sequence[LanguageRoute], *, main_learns_routed: bool = False
 ) -> list[tuple[LanguageRoute | None, list[LabelledExample]]]:
     """(route, its examples) with the main model's share first (route None): every example whose language no route
-    names, unknown languages included."""
+    names, unknown languages included; with ``main_learns_routed``, every example."""
     owner = {code.lower(): i for i, route in enumerate(routes) for code in route.languages}
     shares: list[list[LabelledExample]] = [[] for _ in range(len(routes) + 1)]
     for ex in examples:
         shares[owner.get((ex.lang or "").lower(), -1) + 1].append(ex)
-    return [(None, shares[0]), *zip(routes, shares[1:], strict=True)]
+    main = list(examples) if main_learns_routed else shares[0]
+    return [(None, main), *zip(routes, shares[1:], strict=True)]
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
     """The settings one member trains with: the route's base and epochs where it names them, and no routes."""
-    update: dict[str, Any] = {"routes": []}
+    update: dict[str, Any] = {"routes": [], "main_learns_routed": False}
     if route is not None:
         update |= {"base_model": route.base_model, "epochs": route.epochs or settings.epochs}
     return settings.model_copy(update=update)
@@ -74,8 +75,9 @@ def train_routed(
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     members: list[tuple[LanguageRoute | None, TrainResult]] = []
-    dev_shares = [share for _, share in partition(dev, settings.routes)] if dev is not None else None
-    for i, (route, share) in enumerate(partition(examples, settings.routes)):
+    shared = settings.main_learns_routed
+    dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
+    for i, (route, share) in enumerate(partition(examples, settings.routes, main_learns_routed=shared)):
         if route is not None and not share:
             log.warning("no examples in %s: the main model reads them too", ", ".join(route.languages))
             continue

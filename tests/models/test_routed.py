@@ -183,3 +183,9 @@ def test_tag_and_evaluate_pass_languages_to_a_routed_model(routed, tmp_path: Pat
     np.testing.assert_allclose(
         output.sentiment_proba, model.predict_proba([rows[0]["text"]] * 2, langs=["ja", "en"]).sentiment
     )
+
+
+def test_the_main_model_can_learn_from_every_language(examples) -> None:
+    route = LanguageRoute(languages=["ja"], base_model="tiny-random")
+    (_, main), (_, ja) = partition(examples, [route], main_learns_routed=True)
+    assert main == examples and {ex.lang for ex in ja} == {"ja"}
