@@ -104,10 +104,13 @@ def train_routed(
     fingerprint = hashlib.sha256("".join(read_meta(r.model_dir)["fingerprint"] for _, r in members).encode())
     bases = "+".join(Path(member_settings(settings, route).base_model).name for route, _ in members)
     version = model_version(bases, fingerprint.hexdigest(), when=when)
-    counts = Counter[str]()
-    for _, result in members:
-        counts.update(result.n_examples)
-    n_train = dict(sorted(counts.items()))
+    if dev is None:
+        data = assemble(examples, max_train_examples=settings.max_train_examples)
+        trained, dev = data.train, data.dev
+    else:
+        trained = list(examples)
+    # distinct training examples over every member (with main_learns_routed a routed example trains two members)
+    n_train = dict(sorted(Counter(str(ex.origin) for ex in trained).items()))
     meta: dict[str, Any] = {
         "version": version,
         "created_at": when.isoformat(),
@@ -117,10 +120,9 @@ def train_routed(
         "languages": sorted({(ex.lang or "").lower() for ex in examples} - {""}),
         "fingerprint": fingerprint.hexdigest(),
         "n_train": n_train,
+        "members": {r.model_dir.name: r.n_examples for _, r in members},
     }
     (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
-    if dev is None:
-        dev = assemble(examples, max_train_examples=settings.max_train_examples).dev
     metrics = dev_metrics_of(work, dev)
     seconds = meta["seconds"] = round(time.monotonic() - started, 1)
     _write_json(work / "metrics.json", metrics)

@@ -192,19 +192,10 @@ def train_from_settings(settings: Settings, *, progress: Progress | None = None)
 
     taxonomy = load_taxonomy(settings.paths.taxonomy)
     examples = gather_examples(settings, taxonomy)
-    if settings.classifier.routes:
-        from models.routed_training import train_routed
+    from models.routed_training import train_routed
 
-        return train_routed(
-            examples,
-            settings=settings.classifier,
-            taxonomy=taxonomy,
-            out_root=settings.paths.models_dir,
-            base_cache=settings.paths.data_dir / "base",
-            resolved_settings=settings.resolved(),
-            progress=progress,
-        )
-    return train(
+    trainer = train_routed if settings.classifier.routes else train
+    return trainer(
         examples,
         settings=settings.classifier,
         taxonomy=taxonomy,

@@ -74,8 +74,9 @@ def test_a_language_routed_twice_is_a_config_error() -> None:
         )
 
 
-def test_routed_model_directory_is_one_version_with_complete_members(routed) -> None:
+def test_routed_model_directory_is_one_version_with_complete_members(routed, examples) -> None:
     assert is_routed(routed.model_dir) and routed.model_dir.name == routed.version
+    assert routed.n_examples == {"gold": len(examples)}  # each example once, whichever members it trained
     assert routed.version.startswith("vocmine-tiny-random-tiny-random-")
     meta = json.loads((routed.model_dir / "meta.json").read_text(encoding="utf-8"))
     members = member_dirs(routed.model_dir)
