@@ -344,21 +344,15 @@ def export_from_settings(settings: Settings, *, quantize: bool = True) -> Export
     (without gold data it is kept unchecked). Outlier channels are calibrated on 256 other gold sentences. A routed
     model exports each member, checked and calibrated on the gold sentences of the languages it reads."""
     from models.registry import read_meta, resolve_model_dir
-    from models.routed import is_routed, member_dirs
+    from models.routed import is_routed, member_dirs, member_reads
 
     model_dir = resolve_model_dir(settings)
     if not is_routed(model_dir):
         return export_model_dir(model_dir, settings, quantize=quantize)
-    routed = {code for code in read_meta(model_dir)["routes"]}
-    members = {}
-    for role, member in member_dirs(model_dir).items():
-        mine = {c for c, name in read_meta(model_dir)["routes"].items() if name == member.name}
-
-        def reads(lang: str | None, mine: set[str] = mine) -> bool:
-            code = (lang or "").lower()
-            return code in mine if mine else code not in routed
-
-        members[role] = export_model_dir(member, settings, quantize=quantize, languages=reads)
+    members = {
+        role: export_model_dir(member, settings, quantize=quantize, languages=member_reads(model_dir, member))
+        for role, member in member_dirs(model_dir).items()
+    }
     return RoutedExportResult(read_meta(model_dir)["version"], members)
 
 

@@ -12,7 +12,7 @@ is unknown or not routed goes to the main model.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,6 +46,19 @@ def member_dirs(model_dir: Path | str) -> dict[str, Path]:
         if model_dir / name not in members.values():
             members[code] = model_dir / name
     return members
+
+
+def member_reads(model_dir: Path | str, member: Path) -> Callable[[str | None], bool]:
+    """Whether ``member`` of a routed model reads a language: a route member its route's languages, the main member
+    every language no route names (unknown ones included)."""
+    routes = read_meta(Path(model_dir))["routes"]
+    mine = {code for code, name in routes.items() if name == member.name}
+
+    def reads(lang: str | None) -> bool:
+        code = (lang or "").lower()
+        return code in mine if mine else code not in routes
+
+    return reads
 
 
 class RoutedClassifier:
