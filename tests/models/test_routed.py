@@ -190,3 +190,12 @@ def test_the_main_model_can_learn_from_every_language(examples) -> None:
     route = LanguageRoute(languages=["ja"], base_model="tiny-random")
     (_, main), (_, ja) = partition(examples, [route], main_learns_routed=True)
     assert main == examples and {ex.lang for ex in ja} == {"ja"}
+
+
+def test_no_texts_give_no_rows_and_duplicates_the_same_rows(routed) -> None:
+    model = load_model(routed.model_dir, runtime="torch")
+    assert model.predict([]) == [] and model.predict_proba([], langs=[]).sentiment.shape == (0, 3)
+    texts = ["サポートの返信が早い", "Support answered my ticket fast.", "サポートの返信が早い"]
+    probs = model.predict_proba(texts).sentiment
+    assert len(model.predict(texts)) == 3
+    np.testing.assert_array_equal(probs[0], probs[2])  # a repeated sentence gets the same row, in place
