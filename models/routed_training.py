@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.card import CARD_FILE
 from models.config import ClassifierSettings, LanguageRoute
 from models.examples import LabelledExample
 from models.registry import META_FILE, model_version, read_meta
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from pipeline.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
-
-CARD_FILE = "MODEL_CARD.md"
 
 
 def partition(
@@ -67,7 +66,7 @@ def train_routed(
     ``dev`` as in ``models.train.train``: None splits the examples by text hash, else every example trains and each
     member calibrates on its share of ``dev``."""
     from models.data import assemble
-    from models.train import TrainResult, train
+    from models.train import TrainResult, train, write_json
 
     started = time.monotonic()
     when = datetime.now(UTC)
@@ -125,11 +124,11 @@ def train_routed(
     (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
     metrics = dev_metrics_of(work, dev)
     seconds = meta["seconds"] = round(time.monotonic() - started, 1)
-    _write_json(work / "metrics.json", metrics)
+    write_json(work / "metrics.json", metrics)
     if resolved_settings is not None:
-        _write_json(work / "settings.json", resolved_settings)
+        write_json(work / "settings.json", resolved_settings)
     (work / CARD_FILE).write_text(render_card(meta, members, metrics), encoding="utf-8")
-    _write_json(work / META_FILE, meta)
+    write_json(work / META_FILE, meta)
     final = out_root / version
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
@@ -169,7 +168,3 @@ def render_card(
     lines += ["", "## Dev metrics of the whole", ""]
     lines += ["| metric | value |", "|---|---|", *(f"| {k} | {v:.4f} |" for k, v in sorted(metrics.items()))]
     return "\n".join(lines) + "\n"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

@@ -138,10 +138,10 @@ def train(
     model.cpu().save(work)
     labels.save(work)
     calibration.save(work)
-    _write_json(work / "settings.json", resolved_settings or {"classifier": settings.model_dump(mode="json")})
-    _write_json(work / "metrics.json", metrics)
+    write_json(work / "settings.json", resolved_settings or {"classifier": settings.model_dump(mode="json")})
+    write_json(work / "metrics.json", metrics)
     write_model_card(work, meta=meta, metrics=metrics, labels=labels, calibration=calibration)
-    _write_json(work / META_FILE, meta)  # last: marks the directory complete
+    write_json(work / META_FILE, meta)  # last: marks the directory complete
     final = out_root / version
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
@@ -181,7 +181,7 @@ def _library_versions() -> dict[str, str]:
     return {"torch": torch.__version__, "transformers": transformers.__version__, "tokenizers": tokenizers.__version__}
 
 
-def _write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
 
 
