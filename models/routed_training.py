@@ -66,32 +66,21 @@ def train_routed(
     ``dev`` as in ``models.train.train``: None splits the examples by text hash, else every example trains and each
     member calibrates on its share of ``dev``."""
     from models.data import assemble
-    from models.train import TrainResult, train, write_json
+    from models.train import TrainResult, write_json
 
     started = time.monotonic()
     when = datetime.now(UTC)
     work = out_root / f".routed-{when:%Y%m%d%H%M%S%f}.tmp"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    members: list[tuple[LanguageRoute | None, TrainResult]] = []
-    shared = settings.main_learns_routed
-    dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
-    for i, (route, share) in enumerate(partition(examples, settings.routes, main_learns_routed=shared)):
-        if route is not None and not share:
-            log.warning("no examples in %s: the main model reads them too", ", ".join(route.languages))
-            continue
-        if not share:
-            routed = ", ".join(code for r in settings.routes for code in r.languages)
-            raise UserError(
-                f"classifier.routes: no labelled examples for the main model (languages other than {routed}); "
-                "add some or route fewer languages"
-            )
-        result = train(
-            share, settings=member_settings(settings, route), taxonomy=taxonomy, out_root=work,
-            dev=dev_shares[i] if dev_shares is not None else None, base_cache=base_cache,
+    try:
+        members = _train_members(
+            examples, dev, settings=settings, taxonomy=taxonomy, work=work, base_cache=base_cache,
             resolved_settings=resolved_settings, progress=progress,
         )  # fmt: skip
-        members.append((route, result))
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # an error or an interrupt leaves no half-trained directory behind
+        raise
     if len(members) == 1:  # nothing to route: the main model is the model
         (result,) = (r for _, r in members)
         final = out_root / result.version
@@ -133,6 +122,42 @@ def train_routed(
     shutil.rmtree(final, ignore_errors=True)
     work.rename(final)
     return TrainResult(final, version, metrics, n_train, seconds)
+
+
+def _train_members(
+    examples: Sequence[LabelledExample],
+    dev: Sequence[LabelledExample] | None,
+    *,
+    settings: ClassifierSettings,
+    taxonomy: Taxonomy,
+    work: Path,
+    base_cache: Path | None,
+    resolved_settings: dict[str, Any] | None,
+    progress: Progress | None,
+) -> list[tuple[LanguageRoute | None, TrainResult]]:
+    """Each member with examples trained into ``work``, the main member first; routes without examples skipped."""
+    from models.train import train
+
+    members: list[tuple[LanguageRoute | None, TrainResult]] = []
+    shared = settings.main_learns_routed
+    dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
+    for i, (route, share) in enumerate(partition(examples, settings.routes, main_learns_routed=shared)):
+        if route is not None and not share:
+            log.warning("no examples in %s: the main model reads them too", ", ".join(route.languages))
+            continue
+        if not share:
+            routed = ", ".join(code for r in settings.routes for code in r.languages)
+            raise UserError(
+                f"classifier.routes: no labelled examples for the main model (languages other than {routed}); "
+                "add some or route fewer languages"
+            )
+        result = train(
+            share, settings=member_settings(settings, route), taxonomy=taxonomy, out_root=work,
+            dev=dev_shares[i] if dev_shares is not None else None, base_cache=base_cache,
+            resolved_settings=resolved_settings, progress=progress,
+        )  # fmt: skip
+        members.append((route, result))
+    return members
 
 
 def dev_metrics_of(model_dir: Path, dev: Sequence[LabelledExample]) -> dict[str, float]:

@@ -157,6 +157,7 @@ def test_no_examples_for_the_main_model_is_a_user_error(examples, tiny_settings,
     settings = tiny_settings(routes=[LanguageRoute(languages=["en", "ja"], base_model="tiny-random")])
     with pytest.raises(UserError, match="no labelled examples for the main model"):
         train_routed(examples, settings=settings, taxonomy=taxonomy, out_root=tmp_path, base_cache=base_cache)
+    assert list(tmp_path.iterdir()) == []  # no half-trained directory left behind
 
 
 def test_tag_and_evaluate_pass_languages_to_a_routed_model(routed, tmp_path: Path) -> None:
