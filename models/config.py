@@ -21,6 +21,9 @@ class LanguageRoute(BaseModel):
     languages: list[str] = Field(min_length=1, description="ISO 639-1 codes, e.g. [en].")
     base_model: str = Field(description="A known base name or the path of a local Hugging Face model directory.")
     epochs: int | None = Field(default=None, ge=1, description="Epochs for this model (default: classifier.epochs).")
+    freeze_layers: int | None = Field(
+        default=None, ge=0, description="Bottom layers kept frozen in this model (default: classifier.freeze_layers)."
+    )
 
 
 class ClassifierSettings(BaseModel):

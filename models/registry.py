@@ -1,13 +1,19 @@
 """Trained models on disk: ``<data_dir>/models/<version>/``, versioned ids, the newest one.
 
 A model directory is complete once ``meta.json`` exists: training writes into a hidden temporary directory and
-renames it into place at the end, so a crash never leaves a half-written model that looks usable.
+renames it into place at the end, so a crash never leaves a half-written model that looks usable. The temporary
+directory names its process; the next training removes those whose process is gone (a ``kill -9`` mid-training).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
+import shutil
+import socket
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +23,11 @@ from pipeline.errors import UserError
 if TYPE_CHECKING:
     from pipeline.config import Settings
 
+log = logging.getLogger(__name__)
+
 META_FILE = "meta.json"
+OWNER_FILE = ".owner.json"  # in a training's hidden work directory: which process writes it
+UNOWNED_AFTER_S = 24 * 3600  # a work directory from before owner files: abandoned once this old
 
 
 def model_version(base_name: str, fingerprint: str, *, when: datetime) -> str:
@@ -58,3 +68,57 @@ def resolve_model_dir(settings: Settings) -> Path:
     if latest is None:
         raise UserError(f"no trained model in {models_dir}: run `vocmine train` first")
     return latest
+
+
+def start_work_dir(models_dir: Path, name: str) -> Path:
+    """A fresh hidden directory ``models_dir/.<name>.tmp`` for a training to write into, marked with this process;
+    abandoned ones of earlier runs are removed first."""
+    remove_abandoned(models_dir)
+    work = models_dir / f".{name}.tmp"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    owner = {"pid": os.getpid(), "host": socket.gethostname()}
+    (work / OWNER_FILE).write_text(json.dumps(owner), encoding="utf-8")
+    return work
+
+
+def publish(work: Path, final: Path) -> None:
+    """Move a finished work directory into place as ``final`` (replacing one of the same name)."""
+    (work / OWNER_FILE).unlink(missing_ok=True)
+    shutil.rmtree(final, ignore_errors=True)
+    work.rename(final)
+
+
+def remove_abandoned(models_dir: Path) -> list[Path]:
+    """Remove the hidden work directories whose training process no longer runs on this host; returns them.
+
+    One whose process runs elsewhere (a shared disk) is left alone; one without an owner file counts as abandoned
+    once it is a day old."""
+    if not models_dir.is_dir():
+        return []
+    removed = []
+    for work in sorted(models_dir.glob(".*.tmp")):
+        if work.is_dir() and _abandoned(work):
+            shutil.rmtree(work, ignore_errors=True)
+            log.warning("removed %s, left by a training that did not finish", work)
+            removed.append(work)
+    return removed
+
+
+def _abandoned(work: Path) -> bool:
+    try:
+        owner = json.loads((work / OWNER_FILE).read_text(encoding="utf-8"))
+        pid, host = int(owner["pid"]), str(owner["host"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return time.time() - work.stat().st_mtime > UNOWNED_AFTER_S
+    return host == socket.gethostname() and not _running(pid)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

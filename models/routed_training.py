@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from models.card import CARD_FILE
 from models.config import ClassifierSettings, LanguageRoute
 from models.examples import LabelledExample
-from models.registry import META_FILE, model_version, read_meta
+from models.registry import META_FILE, model_version, publish, read_meta, start_work_dir
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:
@@ -43,10 +43,13 @@ def partition(
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
-    """The settings one member trains with: the route's base and epochs where it names them, and no routes."""
+    """The settings one member trains with: the route's base, epochs and frozen layers where it names them, and no
+    routes."""
     update: dict[str, Any] = {"routes": [], "main_learns_routed": False}
     if route is not None:
         update |= {"base_model": route.base_model, "epochs": route.epochs or settings.epochs}
+        if route.freeze_layers is not None:
+            update["freeze_layers"] = route.freeze_layers
     return settings.model_copy(update=update)
 
 
@@ -70,9 +73,7 @@ def train_routed(
 
     started = time.monotonic()
     when = datetime.now(UTC)
-    work = out_root / f".routed-{when:%Y%m%d%H%M%S%f}.tmp"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = start_work_dir(out_root, f"routed-{when:%Y%m%d%H%M%S%f}")
     try:
         members = _train_members(
             examples, dev, settings=settings, taxonomy=taxonomy, work=work, base_cache=base_cache,
@@ -84,8 +85,7 @@ def train_routed(
     if len(members) == 1:  # nothing to route: the main model is the model
         (result,) = (r for _, r in members)
         final = out_root / result.version
-        shutil.rmtree(final, ignore_errors=True)
-        result.model_dir.rename(final)
+        publish(result.model_dir, final)
         shutil.rmtree(work)
         return dataclasses.replace(result, model_dir=final)
 
@@ -119,8 +119,7 @@ def train_routed(
     (work / CARD_FILE).write_text(render_card(meta, members, metrics), encoding="utf-8")
     write_json(work / META_FILE, meta)
     final = out_root / version
-    shutil.rmtree(final, ignore_errors=True)
-    work.rename(final)
+    publish(work, final)
     return TrainResult(final, version, metrics, n_train, seconds)
 
 

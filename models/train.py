@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -71,7 +70,7 @@ def train(
     from models.fitting import Job, calibrate, fit, resolve_device, seed_everything, use_bf16
     from models.network import MultiTaskModel
     from models.predict import load_tokenizer
-    from models.registry import model_version
+    from models.registry import model_version, publish, start_work_dir
 
     started = time.monotonic()
     labels = LabelSpace.from_taxonomy(taxonomy)
@@ -97,9 +96,7 @@ def train(
         except ValueError as exc:
             raise UserError(f"classifier.freeze_layers: {exc}") from None
         log.info("froze the embeddings and %d layers: %d more parameters", settings.freeze_layers, frozen)
-    work = out_root / f".{version}.tmp"  # created once the settings have proved usable
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work = start_work_dir(out_root, version)  # created once the settings have proved usable
     hf_tokenizer.save_pretrained(work)  # the tokenizer travels with the model
     job = Job(
         model=model,
@@ -143,8 +140,7 @@ def train(
     write_model_card(work, meta=meta, metrics=metrics, labels=labels, calibration=calibration)
     write_json(work / META_FILE, meta)  # last: marks the directory complete
     final = out_root / version
-    shutil.rmtree(final, ignore_errors=True)
-    work.rename(final)
+    publish(work, final)
     log.info("saved %s", final)
     return TrainResult(final, version, metrics, counts, seconds, tuple(losses))
 
