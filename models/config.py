@@ -24,6 +24,9 @@ class LanguageRoute(BaseModel):
     freeze_layers: int | None = Field(
         default=None, ge=0, description="Bottom layers kept frozen in this model (default: classifier.freeze_layers)."
     )
+    learning_rate: float | None = Field(
+        default=None, gt=0, description="Peak learning rate of this model (default: classifier.learning_rate)."
+    )
 
 
 class ClassifierSettings(BaseModel):

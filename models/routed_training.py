@@ -43,13 +43,14 @@ def partition(
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
-    """The settings one member trains with: the route's base, epochs and frozen layers where it names them, and no
-    routes."""
+    """The settings one member trains with: the route's base, and its epochs, frozen layers and learning rate where
+    it names them; no routes."""
     update: dict[str, Any] = {"routes": [], "main_learns_routed": False}
     if route is not None:
-        update |= {"base_model": route.base_model, "epochs": route.epochs or settings.epochs}
-        if route.freeze_layers is not None:
-            update["freeze_layers"] = route.freeze_layers
+        update["base_model"] = route.base_model
+        for name in ("epochs", "freeze_layers", "learning_rate"):
+            if getattr(route, name) is not None:
+                update[name] = getattr(route, name)
     return settings.model_copy(update=update)
 
 

@@ -67,15 +67,14 @@ def test_member_settings_take_the_route_base_and_epochs(tiny_settings) -> None:
     assert (main.base_model, main.epochs, main.routes) == ("tiny-random", 5, [])
 
 
-def test_member_settings_take_the_route_frozen_layers_or_inherit_them(tiny_settings) -> None:
+def test_member_settings_take_the_route_recipe_or_inherit_it(tiny_settings) -> None:
     routes = [
-        LanguageRoute(languages=["en"], base_model="minilm-l6", freeze_layers=0),
+        LanguageRoute(languages=["en"], base_model="minilm-l6", freeze_layers=0, learning_rate=1e-4),
         LanguageRoute(languages=["ja"], base_model="minilm-l6"),
     ]
-    settings = tiny_settings(freeze_layers=1, routes=routes)
-    assert member_settings(settings, routes[0]).freeze_layers == 0
-    assert member_settings(settings, routes[1]).freeze_layers == 1
-    assert member_settings(settings, None).freeze_layers == 1
+    settings = tiny_settings(freeze_layers=1, learning_rate=3e-5, routes=routes)
+    recipe = [(s.freeze_layers, s.learning_rate) for s in (member_settings(settings, r) for r in [*routes, None])]
+    assert recipe == [(0, 1e-4), (1, 3e-5), (1, 3e-5)]
 
 
 def test_a_language_routed_twice_is_a_config_error() -> None:
