@@ -90,6 +90,13 @@ class ClassifierSettings(BaseModel):
         description="Train the main model on the routed languages' examples too (they still go to their own model "
         "at inference): what it learns in one language carries over to the others.",
     )
+    main_routed_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="With main_learns_routed: the share of the routed languages' examples the main model learns from "
+        "(a sample fixed by each text's hash, independent of the train / dev / test split); less trains faster.",
+    )
 
     @field_validator("routes")
     @classmethod

@@ -30,16 +30,32 @@ log = logging.getLogger(__name__)
 
 
 def partition(
-    examples: Sequence[LabelledExample], routes: Sequence[LanguageRoute], *, main_learns_routed: bool = False
+    examples: Sequence[LabelledExample],
+    routes: Sequence[LanguageRoute],
+    *,
+    main_learns_routed: bool = False,
+    main_routed_share: float = 1.0,
 ) -> list[tuple[LanguageRoute | None, list[LabelledExample]]]:
     """(route, its examples) with the main model's share first (route None): every example whose language no route
-    names, unknown languages included; with ``main_learns_routed``, every example."""
+    names, unknown languages included; with ``main_learns_routed``, the routed ones too (``main_routed_share`` of
+    them, chosen by text hash)."""
     owner = {code.lower(): i for i, route in enumerate(routes) for code in route.languages}
     shares: list[list[LabelledExample]] = [[] for _ in range(len(routes) + 1)]
+    main: list[LabelledExample] = []
     for ex in examples:
-        shares[owner.get((ex.lang or "").lower(), -1) + 1].append(ex)
-    main = list(examples) if main_learns_routed else shares[0]
+        share = owner.get((ex.lang or "").lower(), -1) + 1
+        shares[share].append(ex)
+        if share == 0 or (main_learns_routed and in_sample(ex.text, main_routed_share)):
+            main.append(ex)
     return [(None, main), *zip(routes, shares[1:], strict=True)]
+
+
+def in_sample(text: str, share: float) -> bool:
+    """Whether ``text`` falls in a ``share`` sample: fixed by its hash, and independent of the train / dev / test split
+    (which reads the hash's first digits; this reads the next ones)."""
+    from models.data import text_key
+
+    return share >= 1.0 or int(text_key(text)[8:16], 16) / 0x1_0000_0000 < share
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
@@ -141,7 +157,10 @@ def _train_members(
     members: list[tuple[LanguageRoute | None, TrainResult]] = []
     shared = settings.main_learns_routed
     dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
-    for i, (route, share) in enumerate(partition(examples, settings.routes, main_learns_routed=shared)):
+    shares = partition(
+        examples, settings.routes, main_learns_routed=shared, main_routed_share=settings.main_routed_share
+    )
+    for i, (route, share) in enumerate(shares):
         if route is not None and not share:
             log.warning("no examples in %s: the main model reads them too", ", ".join(route.languages))
             continue

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from models.config import ClassifierSettings, LanguageRoute
+from models.data import split_of
 from models.examples import LabelledExample
 from models.predict import Classifier, load_model
 from models.routed import RoutedClassifier, is_routed, member_dirs
@@ -57,6 +58,28 @@ def test_partition_gives_each_route_its_languages_and_the_rest_to_main(examples)
     assert main_route is None and ja_route is not None
     assert {ex.lang for ex in ja} == {"ja"} and len(ja) == len(JA)
     assert {ex.lang for ex in main} == {"en", None} and odd in main
+
+
+def test_the_main_model_learns_a_fixed_share_of_the_routed_examples(examples) -> None:
+    routed = [
+        LabelledExample(text=f"サポートの返信 {i} 回目", lang="ja", service=["support"], sentiment="neutral")
+        for i in range(600)
+    ]
+    route = LanguageRoute(languages=["ja"], base_model="tiny-random")
+    everything = [*examples, *routed]
+    english = [ex for ex in examples if ex.lang == "en"]
+
+    (_, main), (_, ja) = partition(everything, [route], main_learns_routed=True, main_routed_share=0.5)
+    learned = [ex for ex in main if ex.lang == "ja"]
+    assert len(ja) == len(JA) + 600 and [ex for ex in main if ex.lang == "en"] == english
+    assert 0.4 < len(learned) / len(ja) < 0.6
+    for split in ("train", "dev", "test"):  # the sample does not lean on the train / dev / test split
+        of_split = [ex for ex in ja if split_of(ex.text) == split]
+        assert 0.35 < sum(ex in learned for ex in of_split) / len(of_split) < 0.65
+    (_, again), _ = partition(everything[::-1], [route], main_learns_routed=True, main_routed_share=0.5)
+    assert sorted(ex.text for ex in again) == sorted(ex.text for ex in main)  # fixed by the texts, not their order
+    (_, whole), _ = partition(everything, [route], main_learns_routed=True)
+    assert whole == everything
 
 
 def test_member_settings_take_the_route_base_and_epochs(tiny_settings) -> None:
