@@ -38,9 +38,17 @@ def text_key(text: str) -> str:
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
 
 
+def hash_fraction(text: str, *, part: int = 0) -> float:
+    """A number in [0, 1) fixed by the text (its ``text_key``); each ``part`` reads other digits of the hash, so
+    fractions of different parts are independent of each other."""
+    start = 8 * part
+    return int(text_key(text)[start : start + 8], 16) / 0x1_0000_0000
+
+
 def split_of(text: str) -> Split:
-    """train / dev / test (80 / 10 / 10) by text hash — stable across runs, machines and file orders."""
-    bucket = int(text_key(text)[:8], 16) / 0x1_0000_0000
+    """train / dev / test (80 / 10 / 10) by text hash (``hash_fraction`` part 0) — stable across runs, machines and
+    file orders."""
+    bucket = hash_fraction(text)
     if bucket < TEST_FRACTION:
         return "test"
     if bucket < TEST_FRACTION + DEV_FRACTION:

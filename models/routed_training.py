@@ -52,10 +52,10 @@ def partition(
 
 def in_sample(text: str, share: float) -> bool:
     """Whether ``text`` falls in a ``share`` sample: fixed by its hash, and independent of the train / dev / test split
-    (which reads the hash's first digits; this reads the next ones)."""
-    from models.data import text_key
+    (which reads part 0 of the hash; this reads part 1)."""
+    from models.data import hash_fraction
 
-    return share >= 1.0 or int(text_key(text)[8:16], 16) / 0x1_0000_0000 < share
+    return share >= 1.0 or hash_fraction(text, part=1) < share
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
@@ -156,6 +156,7 @@ def _train_members(
 
     members: list[tuple[LanguageRoute | None, TrainResult]] = []
     shared = settings.main_learns_routed
+    # main_routed_share thins the training examples only; dev keeps every sentence for calibration
     dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
     shares = partition(
         examples, settings.routes, main_learns_routed=shared, main_routed_share=settings.main_routed_share
