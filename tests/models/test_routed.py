@@ -100,6 +100,31 @@ def test_member_settings_take_the_route_recipe_or_inherit_it(tiny_settings) -> N
     assert recipe == [(0, 1e-4), (1, 3e-5), (1, 3e-5)]
 
 
+@pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
+def test_a_routed_share_outside_0_to_1_is_a_config_error(share: float) -> None:
+    with pytest.raises(ValidationError, match="main_routed_share"):
+        ClassifierSettings(main_routed_share=share)
+
+
+@pytest.mark.parametrize(("field", "value"), [("freeze_layers", -1), ("learning_rate", 0.0), ("epochs", 0)])
+def test_a_route_recipe_out_of_range_is_a_config_error(field: str, value: float) -> None:
+    with pytest.raises(ValidationError, match=field):
+        LanguageRoute(languages=["en"], base_model="minilm-l6", **{field: value})
+
+
+def test_a_repeated_text_falls_in_or_out_of_the_main_share_as_a_whole() -> None:
+    twice = [
+        LabelledExample(text=f"サポート {i}", lang="ja", service=["support"], sentiment="neutral")
+        for i in range(100)
+        for _ in range(2)
+    ]
+    route = LanguageRoute(languages=["ja"], base_model="tiny-random")
+    (_, main), (_, ja) = partition(twice, [route], main_learns_routed=True, main_routed_share=0.5)
+    assert len(ja) == 200  # the route keeps every copy; the main model both copies of a text or neither
+    assert all(sum(ex.text == text for ex in main) in (0, 2) for text in {ex.text for ex in twice})
+    assert 0 < len(main) < 200
+
+
 def test_a_language_routed_twice_is_a_config_error() -> None:
     with pytest.raises(ValidationError, match="languages routed twice: en"):
         ClassifierSettings(
