@@ -2,13 +2,14 @@
 
 Temperature scaling (Guo et al. 2017) divides a head's logits by one number T chosen to minimise dev negative
 log-likelihood; it changes confidence, never the ranking. Thresholds then pick, per service kind, the probability
-cut with the best dev F1.
+cut with the best dev F1. The mean calibrated sentiment probabilities on dev, per language, are the priors the
+model's outputs carry (``models.label_shift``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ class Calibration:
     temperature_sharp_edge: float = 1.0
     service_thresholds: tuple[float, ...] = ()
     sharp_edge_threshold: float = DEFAULT_THRESHOLD
+    # language ("*" = all) -> mean calibrated (negative, neutral, positive) on dev; empty in models trained before it
+    sentiment_priors: dict[str, tuple[float, ...]] = field(default_factory=dict, hash=False)
 
     def save(self, model_dir: Path) -> None:
         (model_dir / CALIBRATION_FILE).write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
@@ -38,6 +41,7 @@ class Calibration:
     def load(cls, model_dir: Path) -> Calibration:
         data = json.loads((model_dir / CALIBRATION_FILE).read_text(encoding="utf-8"))
         data["service_thresholds"] = tuple(data["service_thresholds"])
+        data["sentiment_priors"] = {k: tuple(v) for k, v in data.get("sentiment_priors", {}).items()}
         return cls(**data)
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:
+    from models.label_shift import PriorAdaptation
 
 # Sentences per forward pass. int8 ONNX on 2 threads, 1,000 length-sorted app-review sentences, 4 interleaved rounds
 # (2026-11): batches of 8 / 16 / 32 / 64 ran at 316 / 342 / 341 / 291 sentences/s; smaller batches pad less.
@@ -79,6 +82,13 @@ class ClassifierSettings(BaseModel):
     runtime: Literal["auto", "onnx", "torch"] = "auto"
     inference_batch_size: int = Field(default=INFERENCE_BATCH, ge=1)
     model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")
+    adapt_sentiment_priors: int | None = Field(
+        default=200,
+        ge=1,
+        description="Estimate each language's sentiment priors from the unlabelled sentences being labelled (EM; a "
+        "corpus with less neutral text than the gold set gets fewer neutral calls) when a call holds at least this "
+        "many sentences of the language; null: keep the priors the model was trained with.",
+    )
     routes: list[LanguageRoute] = Field(
         default_factory=list,
         description="Languages that get a model of their own, e.g. "
@@ -97,6 +107,12 @@ class ClassifierSettings(BaseModel):
         description="With main_learns_routed: the share of the routed languages' examples the main model learns from "
         "(a sample fixed by each text's hash, independent of the train / dev / test split); less trains faster.",
     )
+
+    def prior_adaptation(self) -> PriorAdaptation | None:
+        from models.label_shift import PriorAdaptation
+
+        n = self.adapt_sentiment_priors
+        return None if n is None else PriorAdaptation(min_rows=n)
 
     @field_validator("routes")
     @classmethod

@@ -38,6 +38,7 @@ from models.suites import Suite, load_suites
 from pipeline.taxonomy import NO_SHARP_EDGE, Taxonomy
 
 if TYPE_CHECKING:
+    from models.label_shift import PriorAdaptation
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -208,12 +209,16 @@ class ClassifierSystem:
 
     name = "model"
 
-    def __init__(self, classifier: Any, *, batch_size: int = INFERENCE_BATCH) -> None:
+    def __init__(
+        self, classifier: Any, *, batch_size: int = INFERENCE_BATCH, adapt: PriorAdaptation | None = None
+    ) -> None:
+        """``adapt``: sentiment priors estimated per language from each suite's own (unlabelled) texts."""
         self.classifier = classifier
         self.batch_size = batch_size
+        self.adapt = adapt
 
     def run(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> SystemOutput:
-        decided = self.classifier.decisions(texts, langs=langs, batch_size=self.batch_size)
+        decided = self.classifier.decisions(texts, langs=langs, batch_size=self.batch_size, adapt=self.adapt)
         labels, probs = self.classifier.labels, decided.probs
         service = [tuple(k for k, on in zip(labels.service, row, strict=True) if on) for row in decided.service]
         return SystemOutput(
@@ -266,7 +271,12 @@ def evaluate_model(
         version = classifier.version
         how = export_variant(model_dir) if classifier.runtime == "onnx" else classifier.device
         runtime = f"{classifier.runtime} ({how})"
-        systems.append(ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size))
+        adapt = settings.classifier.prior_adaptation()
+        if adapt is not None:
+            runtime += f", sentiment priors adapted per suite and language (at least {adapt.min_rows} texts)"
+        systems.append(
+            ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size, adapt=adapt)
+        )
     systems.append(RulesBaseline(taxonomy))
     systems.append(TfidfBaseline.fit(train_examples, taxonomy=taxonomy, seed=settings.classifier.seed))
     chosen: list[Suite] = []

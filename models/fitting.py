@@ -7,7 +7,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -142,6 +142,7 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
 def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, dict[str, float]]:
     """Temperatures and thresholds fitted on ``dev``, then dev metrics under them. Defaults without dev data."""
     from models.devset import dev_metrics
+    from models.label_shift import training_priors
     from models.network import torch_runner
     from models.predict import calibrated, decide, run_logits
 
@@ -154,7 +155,11 @@ def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, di
     calibration = fit_calibration(
         *logits, service=t.service, service_mask=t.service_mask, sentiment=t.sentiment, sharp_edge=t.sharp_edge
     )
-    service, sentiment, sharp_edge = decide(calibrated(logits, calibration), labels=job.labels, calibration=calibration)
+    probs = calibrated(logits, calibration)
+    rated = np.flatnonzero(t.sentiment != IGNORE)
+    priors = training_priors(probs.sentiment[rated], [dev[i].lang for i in rated])
+    calibration = replace(calibration, sentiment_priors=priors)
+    service, sentiment, sharp_edge = decide(probs, labels=job.labels, calibration=calibration)
     return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -29,6 +29,7 @@ from models.registry import read_meta, resolve_model_dir
 from pipeline.records import SentenceTags
 
 if TYPE_CHECKING:
+    from models.label_shift import PriorAdaptation
     from models.routed import RoutedClassifier
     from pipeline.config import Settings
 
@@ -139,6 +140,7 @@ class Classifier:
         self._recheck = recheck if recheck_margin > 0 else None
         self.recheck_margin = recheck_margin
         self.rechecked = 0  # sentences scored again by ``recheck`` so far
+        self._warned_no_priors = False
 
     @classmethod
     def load(
@@ -192,21 +194,54 @@ class Classifier:
         return Probabilities(**heads)
 
     def decisions(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+        self,
+        texts: Sequence[str],
+        *,
+        langs: Sequence[str | None] | None = None,
+        batch_size: int = INFERENCE_BATCH,
+        adapt: PriorAdaptation | None = None,
     ) -> Decisions:
-        """Probabilities and the labels the stored thresholds give. ``langs`` is accepted for the same signature as a
-        routed model's and not needed: one model reads every language."""
+        """Probabilities and the labels the stored thresholds give. One model reads every language: ``langs`` only
+        groups the texts for ``adapt`` (sentiment priors estimated per language from these texts,
+        ``models.label_shift``)."""
         probs = self.predict_proba(texts, batch_size=batch_size)
+        if adapt is not None:
+            probs = self.adapted(probs, langs, adapt)
         return Decisions(probs, *decide(probs, labels=self.labels, calibration=self.calibration))
 
+    def adapted(
+        self, probs: Probabilities, langs: Sequence[str | None] | None, adapt: PriorAdaptation
+    ) -> Probabilities:
+        """``probs`` with the sentiment probabilities adjusted to the priors estimated from them, per language."""
+        from models.label_shift import adapt as adapt_priors
+
+        source = self.calibration.sentiment_priors
+        if not source:
+            if not self._warned_no_priors:
+                log.warning("%s stores no training priors (trained before they were kept): sentiment not adapted",
+                            self.version)  # fmt: skip
+                self._warned_no_priors = True
+            return probs
+        sentiment, estimates = adapt_priors(probs.sentiment, langs, source, min_rows=adapt.min_rows)
+        for lang, estimate in estimates.items():
+            log.info("%s: sentiment priors of %s estimated as %s (training %s)", self.version, lang,
+                     np.round(estimate.priors, 3).tolist(), list(source.get(lang, source.get("*", ()))))  # fmt: skip
+        return replace(probs, sentiment=sentiment)
+
     def predict(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+        self,
+        texts: Sequence[str],
+        *,
+        langs: Sequence[str | None] | None = None,
+        batch_size: int = INFERENCE_BATCH,
+        adapt: PriorAdaptation | None = None,
     ) -> list[SentenceTags]:
         """Labels and per-label scores ('service.support', 'sentiment.positive', 'sharp_edge.billing', …).
 
         ``sharp_edge`` is None when the decision is 'none'.
         """
-        return sentence_tags(self.decisions(texts, langs=langs, batch_size=batch_size), labels=self.labels)
+        decided = self.decisions(texts, langs=langs, batch_size=batch_size, adapt=adapt)
+        return sentence_tags(decided, labels=self.labels)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from models.config import INFERENCE_BATCH
 from models.registry import META_FILE, read_meta
 
 if TYPE_CHECKING:
+    from models.label_shift import PriorAdaptation
     from models.labels import LabelSpace
     from models.predict import Classifier, Decisions, Probabilities, Runtime
     from pipeline.langid import LanguageIdentifier
@@ -117,13 +118,20 @@ class RoutedClassifier:
         return LanguageIdentifier(self.languages)
 
     def decisions(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+        self,
+        texts: Sequence[str],
+        *,
+        langs: Sequence[str | None] | None = None,
+        batch_size: int = INFERENCE_BATCH,
+        adapt: PriorAdaptation | None = None,
     ) -> Decisions:
-        """Each member labels its own sentences; the rows come back in input order."""
+        """Each member labels its own sentences (and adapts its sentiment priors to them, per language, with
+        ``adapt``); the rows come back in input order."""
         from models.predict import Decisions, Probabilities
 
         groups: dict[int, tuple[Classifier, list[int]]] = {}
-        for row, code in enumerate(self.languages_of(texts, langs)):
+        codes = self.languages_of(texts, langs)
+        for row, code in enumerate(codes):
             member = self.member_for(code)
             groups.setdefault(id(member), (member, []))[1].append(row)
         n = len(texts)
@@ -133,7 +141,9 @@ class RoutedClassifier:
         sentiment = np.zeros(n, dtype=np.int64)
         sharp_edge = np.zeros(n, dtype=np.int64)
         for member, rows in groups.values():
-            part = member.decisions([texts[i] for i in rows], batch_size=batch_size)
+            part = member.decisions(
+                [texts[i] for i in rows], langs=[codes[i] for i in rows], batch_size=batch_size, adapt=adapt
+            )
             heads = (part.probs.service, part.probs.sentiment, part.probs.sharp_edge)
             for target, source in zip(probs, heads, strict=True):
                 target[rows] = source
@@ -146,8 +156,14 @@ class RoutedClassifier:
         return self.decisions(texts, langs=langs, batch_size=batch_size).probs
 
     def predict(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+        self,
+        texts: Sequence[str],
+        *,
+        langs: Sequence[str | None] | None = None,
+        batch_size: int = INFERENCE_BATCH,
+        adapt: PriorAdaptation | None = None,
     ) -> list[SentenceTags]:
         from models.predict import sentence_tags
 
-        return sentence_tags(self.decisions(texts, langs=langs, batch_size=batch_size), labels=self.labels)
+        decided = self.decisions(texts, langs=langs, batch_size=batch_size, adapt=adapt)
+        return sentence_tags(decided, labels=self.labels)

@@ -5,6 +5,8 @@ column, else the first column holding words), or plain text (one text per line).
 record in input order — the record's own fields, then ``service``, ``sentiment``, ``sharp_edge``, ``scores`` and
 ``model_version``. An input field with one of those names is kept as ``input_<name>``. Empty texts get no labels
 and a ``note``. A malformed line stops the run with its line number; the output file only appears when complete.
+Records are labelled in chunks of ``CHUNK``; with ``classifier.adapt_sentiment_priors`` set, each chunk's sentiment
+priors are estimated per language from its own texts (``models.label_shift``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pipeline.csv_cells import allow_long_cells
 from pipeline.errors import UserError
 
 if TYPE_CHECKING:
+    from models.label_shift import PriorAdaptation
     from models.predict import Classifier
     from models.routed import RoutedClassifier
     from pipeline.config import Settings
@@ -41,6 +44,7 @@ def tag_file(settings: Settings, input_path: Path, output_path: Path) -> int:
         raise UserError(f"{input_path}: input file not found")
     classifier = load_classifier(settings)
     batch_size = settings.classifier.inference_batch_size
+    adapt = settings.classifier.prior_adaptation()
     output_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = output_path.with_name(f".{output_path.name}.tmp")
     written = 0
@@ -50,9 +54,9 @@ def tag_file(settings: Settings, input_path: Path, output_path: Path) -> int:
             for item in read_records(input_path):
                 chunk.append(item)
                 if len(chunk) >= CHUNK:
-                    written += _write_chunk(out, chunk, classifier, batch_size)
+                    written += _write_chunk(out, chunk, classifier, batch_size, adapt)
                     chunk = []
-            written += _write_chunk(out, chunk, classifier, batch_size)
+            written += _write_chunk(out, chunk, classifier, batch_size, adapt)
         tmp.replace(output_path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -61,12 +65,16 @@ def tag_file(settings: Settings, input_path: Path, output_path: Path) -> int:
 
 
 def _write_chunk(
-    out, chunk: list[tuple[str, dict[str, Any]]], classifier: Classifier | RoutedClassifier, batch_size: int
+    out,
+    chunk: list[tuple[str, dict[str, Any]]],
+    classifier: Classifier | RoutedClassifier,
+    batch_size: int,
+    adapt: PriorAdaptation | None,
 ) -> int:
     texts = [text for text, _ in chunk]
     todo = [i for i, text in enumerate(texts) if text.strip()]
     langs = [_language(chunk[i][1]) for i in todo]  # a routed model detects the language where the record has none
-    tagged = classifier.predict([texts[i] for i in todo], langs=langs, batch_size=batch_size)
+    tagged = classifier.predict([texts[i] for i in todo], langs=langs, batch_size=batch_size, adapt=adapt)
     tags = dict(zip(todo, tagged, strict=True))
     for i, (_text, fields) in enumerate(chunk):
         record = {(f"input_{k}" if k in OUTPUT_KEYS else k): v for k, v in fields.items()}

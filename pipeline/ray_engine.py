@@ -170,10 +170,11 @@ class ClassifyBatch:
             raise RuntimeError(f"worker loaded model {self.classifier.version}, the driver expected {version}")
         self.rules = classify.load_rule_tagger(settings.paths.taxonomy) if settings.nlp.rule_evidence else None
         self.batch_size = settings.classifier.inference_batch_size
+        self.adapt = settings.classifier.prior_adaptation()
 
     def __call__(self, table: pa.Table) -> pa.Table:
         refs = [classify.SentenceRef(**row) for row in table.to_pylist()]
-        tags = classify.classify(refs, self.classifier, rules=self.rules, batch_size=self.batch_size)
+        tags = classify.classify(refs, self.classifier, rules=self.rules, batch_size=self.batch_size, adapt=self.adapt)
         return classify.prediction_table(refs, tags, self.classifier.version)
 
 

@@ -111,8 +111,9 @@ def tag_pending(
     total = classify.count_pending(store, version)
     tagged = 0
     batch_size = settings.classifier.inference_batch_size
+    adapt = settings.classifier.prior_adaptation()
     for batch in classify.iter_pending(store, version, batch=settings.nlp.tag_batch):
-        tags = classify.classify(batch, classifier, rules=rules, batch_size=batch_size)
+        tags = classify.classify(batch, classifier, rules=rules, batch_size=batch_size, adapt=adapt)
         classify.write_predictions(store, classify.prediction_table(batch, tags, version))
         tagged += len(batch)
         report_progress(progress, "tag", tagged, total)

@@ -31,8 +31,10 @@ class Classifier(Protocol):
     version: str
 
     def predict(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = ..., batch_size: int = ...
-    ) -> list[SentenceTags]: ...
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = ..., batch_size: int = ..., **kwargs: Any
+    ) -> list[SentenceTags]:
+        """``adapt=`` (passed only when set): adapt the sentiment priors to these texts (``models.label_shift``)."""
+        ...
 
 
 class RuleHits(Protocol):
@@ -53,13 +55,23 @@ class SentenceRef:
 
 
 def classify(
-    sentences: Sequence[SentenceRef], classifier: Classifier, *, rules: RuleHits | None = None, batch_size: int = 64
+    sentences: Sequence[SentenceRef],
+    classifier: Classifier,
+    *,
+    rules: RuleHits | None = None,
+    batch_size: int = 64,
+    adapt: object | None = None,
 ) -> list[SentenceTags]:
-    """Tags for each sentence, in order, with rule hits attached when ``rules`` is given."""
+    """Tags for each sentence, in order, with rule hits attached when ``rules`` is given.
+
+    ``adapt`` (a ``models.label_shift.PriorAdaptation``): the sentiment priors of each language are estimated from
+    this batch of sentences, so a batch is labelled the same whenever it is tagged (batches are fixed by key order).
+    """
     if not sentences:
         return []
     texts = [s.text for s in sentences]
-    tags = classifier.predict(texts, langs=[s.language for s in sentences], batch_size=batch_size)
+    options = {} if adapt is None else {"adapt": adapt}
+    tags = classifier.predict(texts, langs=[s.language for s in sentences], batch_size=batch_size, **options)
     if len(tags) != len(texts):
         raise RuntimeError(f"classifier returned {len(tags)} results for {len(texts)} sentences")
     if rules is not None:

@@ -11,6 +11,7 @@ import pytest
 
 from models.batching import InputFormat, unshout
 from models.calibration import Calibration
+from models.label_shift import PriorAdaptation, adapt
 from models.labels import LabelSpace
 from models.network import MultiTaskModel
 from models.predict import Classifier, Probabilities, decision_margin, load_classifier
@@ -71,6 +72,32 @@ def test_predict_applies_the_stored_thresholds(tiny_model, tmp_path: Path) -> No
     Calibration(service_thresholds=(0.999999, 0.999999, 0.999999), sharp_edge_threshold=0.95).save(strict)
     strict_tags = Classifier.load(strict, runtime="torch").predict(TEXTS)
     assert all(t.service == () for t in strict_tags)
+
+
+def test_sentiment_priors_adapt_to_the_texts_being_labelled(tiny_model, tmp_path: Path, caplog) -> None:
+    clf = Classifier.load(tiny_model.model_dir, runtime="torch")
+    texts = TEXTS * 10
+    plain = clf.decisions(texts)
+    adapted = clf.decisions(texts, adapt=PriorAdaptation(min_rows=5))
+    expected, estimates = adapt(plain.probs.sentiment, None, clf.calibration.sentiment_priors, min_rows=5)
+    assert set(estimates) == {"*"}
+    np.testing.assert_allclose(adapted.probs.sentiment, expected, rtol=1e-5)
+    assert not np.array_equal(adapted.probs.sentiment, plain.probs.sentiment)
+    np.testing.assert_array_equal(adapted.sentiment, expected.argmax(axis=1))
+    np.testing.assert_array_equal(adapted.probs.service, plain.probs.service)  # the other heads are untouched
+    tags = clf.predict(texts, adapt=PriorAdaptation(min_rows=5))
+    assert [t.sentiment for t in tags] == [clf.labels.sentiment[int(i)] for i in adapted.sentiment]
+    few = clf.decisions(texts, adapt=PriorAdaptation(min_rows=len(texts) + 1))
+    np.testing.assert_array_equal(few.probs.sentiment, plain.probs.sentiment)
+    older = tmp_path / "older"  # trained before the priors were stored
+    shutil.copytree(tiny_model.model_dir, older)
+    calibration = json.loads((older / "calibration.json").read_text())
+    del calibration["sentiment_priors"]
+    (older / "calibration.json").write_text(json.dumps(calibration))
+    with caplog.at_level("WARNING"):
+        kept = Classifier.load(older, runtime="torch").decisions(texts, adapt=PriorAdaptation(min_rows=5))
+    np.testing.assert_array_equal(kept.probs.sentiment, plain.probs.sentiment)
+    assert "stores no training priors" in caplog.text
 
 
 def test_registry_finds_the_newest_and_the_named_model(tiny_model, tmp_path: Path) -> None:

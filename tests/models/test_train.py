@@ -39,6 +39,8 @@ def test_model_directory_holds_everything_needed(tiny_model) -> None:
     assert len(calibration["service_thresholds"]) == 3
     assert all(0.05 <= t <= 0.95 for t in calibration["service_thresholds"])
     assert calibration["temperature_sentiment"] > 0
+    priors = calibration["sentiment_priors"]  # mean dev probabilities: the priors its outputs carry
+    assert "*" in priors and all(sum(p) == pytest.approx(1.0, abs=1e-4) for p in priors.values())
     labels = json.loads((d / "labels.json").read_text())
     assert labels["sharp_edge"][0] == "none" and "billing" in labels["sharp_edge"]
     meta = json.loads((d / "meta.json").read_text())

@@ -39,6 +39,21 @@ def test_sentences_carry_sections_offsets_and_redaction() -> None:
     assert result.sentences[2].text_redacted == "Mail me at [EMAIL]!"
 
 
+def test_classify_adapts_the_sentiment_priors_of_each_batch_when_asked(tiny_model_dir) -> None:
+    models = pytest.importorskip("models.predict")
+    from models.label_shift import PriorAdaptation
+
+    clf = models.load_model(tiny_model_dir, runtime="torch")
+    texts = ["Support fixed it in minutes, thank you!", "They charged me twice.", "We use it for tickets."] * 20
+    refs = [SentenceRef("app", str(i), 0, text, "en") for i, text in enumerate(texts)]
+    adapt = PriorAdaptation(min_rows=10)
+    adapted = classify(refs, clf, batch_size=8, adapt=adapt)
+    assert adapted == clf.predict(texts, langs=["en"] * len(texts), batch_size=8, adapt=adapt)
+    plain = classify(refs, clf, batch_size=8)
+    assert plain == clf.predict(texts, langs=["en"] * len(texts), batch_size=8)
+    assert [t.scores for t in adapted] != [t.scores for t in plain]
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [("", None), ("   \n\t ", "whitespace-only text"), (GARBAGE, "binary garbage"), ("!!! ???", "no letters")],
