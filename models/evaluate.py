@@ -274,9 +274,7 @@ def evaluate_model(
         adapt = settings.classifier.prior_adaptation()
         if adapt is not None:
             runtime += f", sentiment priors adapted per suite and language (at least {adapt.min_rows} texts)"
-        systems.append(
-            ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size, adapt=adapt)
-        )
+        systems.append(ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size, adapt=adapt))
     systems.append(RulesBaseline(taxonomy))
     systems.append(TfidfBaseline.fit(train_examples, taxonomy=taxonomy, seed=settings.classifier.seed))
     chosen: list[Suite] = []

@@ -157,7 +157,7 @@ def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, di
     )
     probs = calibrated(logits, calibration)
     rated = np.flatnonzero(t.sentiment != IGNORE)
-    priors = training_priors(probs.sentiment[rated], [dev[i].lang for i in rated])
+    priors = training_priors(probs.sentiment[rated], [dev[int(i)].lang for i in rated])
     calibration = replace(calibration, sentiment_priors=priors)
     service, sentiment, sharp_edge = decide(probs, labels=job.labels, calibration=calibration)
     return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels)

@@ -31,9 +31,9 @@ class Classifier(Protocol):
     version: str
 
     def predict(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = ..., batch_size: int = ..., **kwargs: Any
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = ..., batch_size: int = ..., adapt: Any = ...
     ) -> list[SentenceTags]:
-        """``adapt=`` (passed only when set): adapt the sentiment priors to these texts (``models.label_shift``)."""
+        """``adapt``: None, or adapt the sentiment priors to these texts (``models.label_shift.PriorAdaptation``)."""
         ...
 
 
@@ -70,8 +70,7 @@ def classify(
     if not sentences:
         return []
     texts = [s.text for s in sentences]
-    options = {} if adapt is None else {"adapt": adapt}
-    tags = classifier.predict(texts, langs=[s.language for s in sentences], batch_size=batch_size, **options)
+    tags = classifier.predict(texts, langs=[s.language for s in sentences], batch_size=batch_size, adapt=adapt)
     if len(tags) != len(texts):
         raise RuntimeError(f"classifier returned {len(tags)} results for {len(texts)} sentences")
     if rules is not None:

@@ -30,7 +30,11 @@ class TaxonomyClassifier:
                        for label in ("positive", "negative")}  # fmt: skip
 
     def predict(
-        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = 64,
+        self,
+        texts: Sequence[str],
+        *,
+        langs: Sequence[str | None] | None = None,
+        batch_size: int = 64,
         adapt: object | None = None,
     ) -> list[SentenceTags]:
         """``adapt`` (sentiment priors from the texts) is accepted and ignored: rule scores are not probabilities."""

@@ -21,7 +21,10 @@ CONFIGS = [REPO_ROOT / "configs" / "demo.yaml", REPO_ROOT / "configs" / "tiny.ya
 
 
 def cli_args(data_dir: Path, store: Path, model_dir: Path) -> list[str]:
-    sets = [*tiny_overrides(data_dir, store), f"classifier.model_version={model_dir}"]
+    # priors adapted in every tagging batch of 64 (a language needs 5 sentences in it), so a resumed run must tag in
+    # the same batches as an uninterrupted one to come out the same
+    sets = [*tiny_overrides(data_dir, store), f"classifier.model_version={model_dir}",
+            "classifier.adapt_sentiment_priors=5"]  # fmt: skip
     configs = [arg for path in CONFIGS for arg in ("-c", str(path))]
     return [sys.executable, "-c", "from pipeline.cli import main; main()", "process", *configs,
             *[arg for s in sets for arg in ("--set", s)]]  # fmt: skip
