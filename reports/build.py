@@ -161,6 +161,7 @@ def _meta(analysis: Analysis, settings: Settings) -> ReportMeta:
         ("seed", str(options.seed)),
         ("minimum sample", str(options.min_sample)),
         ("compared periods", " → ".join(analysis.compare) if analysis.compare else "–"),
+        ("sentiment priors", _priors_fact(settings)),
     )
     return ReportMeta(
         title=options.title,
@@ -173,6 +174,15 @@ def _meta(analysis: Analysis, settings: Settings) -> ReportMeta:
         min_sample=options.min_sample,
         facts=facts,
     )
+
+
+def _priors_fact(settings: Settings) -> str:
+    """How tagging reads sentiment under the current settings (``models.label_shift``)."""
+    n = settings.classifier.adapt_sentiment_priors
+    if n is None:
+        return "as the model was trained (classifier.adapt_sentiment_priors: null)"
+    return (f"estimated per language from each tagging batch of {settings.nlp.tag_batch:,} sentences (at least {n} "
+            "of the language), without labels, and the model's probabilities re-weighted to them")  # fmt: skip
 
 
 def _new_directory(root: Path) -> Path:
