@@ -53,7 +53,7 @@ def training_priors(probs: np.ndarray, langs: Sequence[str | None]) -> dict[str,
     groups: dict[str, list[int]] = {ALL_LANGUAGES: list(range(len(probs)))}
     for row, lang in enumerate(langs):
         if lang:
-            groups.setdefault(lang, []).append(row)
+            groups.setdefault(lang.lower(), []).append(row)
     return {lang: tuple(round(float(v), 6) for v in probs[rows].mean(axis=0)) for lang, rows in sorted(groups.items())}
 
 
@@ -93,7 +93,7 @@ def adapt(
 ) -> tuple[np.ndarray, dict[str, PriorEstimate]]:
     """(probabilities adjusted per language to its estimated priors, the estimate of each language adjusted).
 
-    Rows are grouped by ``langs`` (all one group when None). A group is adjusted with its language's training prior,
+    Rows are grouped by ``langs``, case aside (all one group when None). A group is adjusted with its language's training prior,
     else the all-languages one; a group with fewer than ``min_rows`` rows, or with no training prior at all, is
     returned unchanged.
     """
@@ -102,7 +102,7 @@ def adapt(
         raise ValueError(f"{len(probs)} rows of probabilities for {len(langs)} languages")
     groups: dict[str | None, list[int]] = {}
     for row, lang in enumerate(langs):
-        groups.setdefault(lang or None, []).append(row)
+        groups.setdefault(lang.lower() if lang else None, []).append(row)
     out = probs.copy()
     estimates: dict[str, PriorEstimate] = {}
     for lang, rows in groups.items():

@@ -57,6 +57,8 @@ def test_adapt_groups_by_language_and_leaves_small_or_unknown_groups_alone() -> 
     np.testing.assert_array_equal(out[len(en) :], ja)
     assert not np.allclose(out[: len(en)], en)
     assert estimates["en"].priors[1] < 0.2  # neutral, 0.25 in training, ~0.1 here
+    _, estimates = adapt(probs, [code.upper() for code in langs], {"en": tuple(SOURCE)}, min_rows=100)
+    assert set(estimates) == {"en"}  # "EN" is en
     # ja has no prior of its own: the all-languages one is used once the group is large enough
     out, estimates = adapt(probs, langs, {ALL_LANGUAGES: tuple(SOURCE)}, min_rows=50)
     assert set(estimates) == {"en", "ja"}
