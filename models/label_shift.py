@@ -93,9 +93,9 @@ def adapt(
 ) -> tuple[np.ndarray, dict[str, PriorEstimate]]:
     """(probabilities adjusted per language to its estimated priors, the estimate of each language adjusted).
 
-    Rows are grouped by ``langs``, case aside (all one group when None). A group is adjusted with its language's training prior,
-    else the all-languages one; a group with fewer than ``min_rows`` rows, or with no training prior at all, is
-    returned unchanged.
+    Rows are grouped by ``langs``, case aside (all one group when None). A group is adjusted with its language's
+    training prior, else the all-languages one; a group with fewer than ``min_rows`` rows, or with no training prior
+    at all, is returned unchanged.
     """
     langs = list(langs) if langs is not None else [None] * len(probs)
     if len(langs) != len(probs):
