@@ -15,6 +15,12 @@ def render_model_card(
     *, meta: dict[str, Any], metrics: dict[str, float], labels: LabelSpace, calibration: Calibration
 ) -> str:
     counts = ", ".join(f"{n} {origin}" for origin, n in meta["n_train"].items())
+    priors = (
+        "; ".join(
+            f"{lang} {' / '.join(f'{p:.3f}' for p in values)}" for lang, values in calibration.sentiment_priors.items()
+        )
+        or "none stored"
+    )
     thresholds = ", ".join(
         f"{kind} {cut:.2f}" for kind, cut in zip(labels.service, calibration.service_thresholds, strict=True)
     )
@@ -43,6 +49,8 @@ def render_model_card(
         f"- Service thresholds (best dev F1): {thresholds}",
         f"- Sharp edge: the likeliest category when its probability ≥ {calibration.sharp_edge_threshold:.2f}, "
         "else none",
+        f"- Sentiment priors its outputs carry (mean dev probability, negative / neutral / positive): {priors}; "
+        "inference adapts them to the texts it labels (`classifier.adapt_sentiment_priors`)",
         "",
         "## Dev metrics",
         "",

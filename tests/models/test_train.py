@@ -47,6 +47,7 @@ def test_model_directory_holds_everything_needed(tiny_model) -> None:
     assert meta["version"] == d.name == tiny_model.version
     assert d.name.startswith("vocmine-tiny-random-")
     card = (d / "MODEL_CARD.md").read_text()
+    assert "Sentiment priors its outputs carry" in card and "none stored" not in card
     assert tiny_model.version in card
     assert meta["precision"] in ("bf16 autocast", "fp32") and f"({meta['precision']})" in card
     assert not list(d.parent.glob(".*.tmp"))
