@@ -156,7 +156,8 @@ def _train_members(
 
     members: list[tuple[LanguageRoute | None, TrainResult]] = []
     shared = settings.main_learns_routed
-    # main_routed_share thins the training examples only; dev keeps every sentence for calibration
+    # an explicit dev is not thinned by main_routed_share: each member calibrates on all of its languages' dev; without
+    # one, each member splits its own share by text hash, so the main model's dev holds the same share of them
     dev_shares = [s for _, s in partition(dev, settings.routes, main_learns_routed=shared)] if dev is not None else None
     shares = partition(
         examples, settings.routes, main_learns_routed=shared, main_routed_share=settings.main_routed_share
