@@ -46,15 +46,27 @@ class PriorEstimate:
 
 def training_priors(probs: np.ndarray, langs: Sequence[str | None]) -> dict[str, tuple[float, ...]]:
     """Mean calibrated probabilities per language and over all (``"*"``): the priors a model's outputs carry."""
-    if len(probs) != len(langs):
-        raise ValueError(f"{len(probs)} rows of probabilities for {len(langs)} languages")
-    if not len(probs):
-        return {}
-    groups: dict[str, list[int]] = {ALL_LANGUAGES: list(range(len(probs)))}
-    for row, lang in enumerate(langs):
-        if lang:
-            groups.setdefault(lang.lower(), []).append(row)
+    groups = {lang: rows for lang, rows in rows_by_language(probs, langs).items() if lang != ALL_LANGUAGES}
+    if len(probs):
+        groups[ALL_LANGUAGES] = list(range(len(probs)))
     return {lang: tuple(round(float(v), 6) for v in probs[rows].mean(axis=0)) for lang, rows in sorted(groups.items())}
+
+
+def rows_by_language(probs: np.ndarray, langs: Sequence[str | None] | None) -> dict[str, list[int]]:
+    """Row indices per lower-cased language code; rows without one (or all rows, when ``langs`` is None) under
+    ``"*"``."""
+    codes = list(langs) if langs is not None else [None] * len(probs)
+    if len(codes) != len(probs):
+        raise ValueError(f"{len(probs)} rows of probabilities for {len(codes)} languages")
+    groups: dict[str, list[int]] = {}
+    for row, lang in enumerate(codes):
+        groups.setdefault(lang.lower() if lang else ALL_LANGUAGES, []).append(row)
+    return groups
+
+
+def source_for(source_priors: Mapping[str, Sequence[float]], lang: str) -> Sequence[float] | None:
+    """The training prior of ``lang``, else the all-languages one, else None."""
+    return source_priors.get(lang, source_priors.get(ALL_LANGUAGES))
 
 
 def adjust(probs: np.ndarray, source: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -97,19 +109,13 @@ def adapt(
     training prior, else the all-languages one; a group with fewer than ``min_rows`` rows, or with no training prior
     at all, is returned unchanged.
     """
-    langs = list(langs) if langs is not None else [None] * len(probs)
-    if len(langs) != len(probs):
-        raise ValueError(f"{len(probs)} rows of probabilities for {len(langs)} languages")
-    groups: dict[str | None, list[int]] = {}
-    for row, lang in enumerate(langs):
-        groups.setdefault(lang.lower() if lang else None, []).append(row)
     out = probs.copy()
     estimates: dict[str, PriorEstimate] = {}
-    for lang, rows in groups.items():
-        source = source_priors.get(lang or ALL_LANGUAGES, source_priors.get(ALL_LANGUAGES))
+    for lang, rows in rows_by_language(probs, langs).items():
+        source = source_for(source_priors, lang)
         if source is None or len(rows) < min_rows:
             continue
         estimate = estimate_priors(probs[rows], source)
         out[rows] = adjust(probs[rows], np.asarray(source, dtype=np.float64), estimate.priors)
-        estimates[lang or ALL_LANGUAGES] = estimate
+        estimates[lang] = estimate
     return out, estimates

@@ -214,6 +214,7 @@ class Classifier:
     ) -> Probabilities:
         """``probs`` with the sentiment probabilities adjusted to the priors estimated from them, per language."""
         from models.label_shift import adapt as adapt_priors
+        from models.label_shift import source_for
 
         source = self.calibration.sentiment_priors
         if not source:
@@ -225,7 +226,7 @@ class Classifier:
         sentiment, estimates = adapt_priors(probs.sentiment, langs, source, min_rows=adapt.min_rows)
         for lang, estimate in estimates.items():
             log.info("%s: sentiment priors of %s estimated as %s (training %s)", self.version, lang,
-                     np.round(estimate.priors, 3).tolist(), list(source.get(lang, source.get("*", ()))))  # fmt: skip
+                     np.round(estimate.priors, 3).tolist(), list(source_for(source, lang) or ()))  # fmt: skip
         return replace(probs, sentiment=sentiment)
 
     def predict(
