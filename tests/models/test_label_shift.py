@@ -109,3 +109,31 @@ def test_the_setting_turns_adaptation_on_off_and_refuses_zero() -> None:
     assert ClassifierSettings(adapt_sentiment_priors=None).prior_adaptation() is None
     with pytest.raises(ValidationError, match="adapt_sentiment_priors"):
         ClassifierSettings(adapt_sentiment_priors=0)
+
+
+def test_empty_saturated_duplicate_and_huge_inputs_keep_every_row_well_formed() -> None:
+    empty, estimates = adapt(np.zeros((0, 3)), [], {ALL_LANGUAGES: tuple(SOURCE)}, min_rows=1)
+    assert empty.shape == (0, 3) and not estimates
+    # an overfit model's one-hot outputs, exact zeros included: no NaN, rows still sum to 1, argmax kept
+    one_hot = np.eye(3)[np.random.default_rng(6).choice(3, size=300, p=(0.7, 0.0, 0.3))]
+    out, estimates = adapt(one_hot, None, {ALL_LANGUAGES: tuple(SOURCE)}, min_rows=1)
+    assert np.isfinite(out).all() and np.allclose(out.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(out.argmax(axis=1), one_hot.argmax(axis=1))
+    assert estimates[ALL_LANGUAGES].priors[1] < 0.01  # no neutral row: neutral's prior goes to (almost) nothing
+    # one text repeated: one group, one estimate, every copy adjusted alike
+    same = np.tile([[0.2, 0.5, 0.3]], (250, 1))
+    out, _ = adapt(same, ["id"] * 250, {"id": tuple(SOURCE)}, min_rows=1)
+    assert (out == out[0]).all() and np.isfinite(out).all()
+    # a large corpus: every row comes back, in order
+    big, labels = calibrated_corpus((0.3, 0.1, 0.6), 200_000, seed=7)
+    out, estimates = adapt(big, ["en"] * len(big), {"en": tuple(SOURCE)})
+    assert out.shape == big.shape and estimates["en"].converged
+    assert accuracy(out, labels) > accuracy(big, labels)
+
+
+def test_a_zero_or_ill_shaped_stored_prior_is_survived_or_refused_clearly() -> None:
+    probs, _ = calibrated_corpus((0.3, 0.1, 0.6), 500, seed=8)
+    out, _ = adapt(probs, None, {ALL_LANGUAGES: (0.5, 0.0, 0.5)}, min_rows=1)  # a class dev never predicted
+    assert np.isfinite(out).all() and np.allclose(out.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="for 2 training priors"):
+        adapt(probs, None, {ALL_LANGUAGES: (0.5, 0.5)}, min_rows=1)

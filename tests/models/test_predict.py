@@ -87,6 +87,8 @@ def test_sentiment_priors_adapt_to_the_texts_being_labelled(tiny_model, tmp_path
     np.testing.assert_array_equal(adapted.probs.service, plain.probs.service)  # the other heads are untouched
     tags = clf.predict(texts, adapt=PriorAdaptation(min_rows=5))
     assert [t.sentiment for t in tags] == [clf.labels.sentiment[int(i)] for i in adapted.sentiment]
+    none = clf.decisions([], langs=[], adapt=PriorAdaptation(min_rows=1))  # an empty call stays empty
+    assert len(none.probs) == 0 and len(none.sentiment) == 0
     few = clf.decisions(texts, adapt=PriorAdaptation(min_rows=len(texts) + 1))
     np.testing.assert_array_equal(few.probs.sentiment, plain.probs.sentiment)
     older = tmp_path / "older"  # trained before the priors were stored
