@@ -24,22 +24,37 @@ class InputFormat:
     ``prefix``: the base's pretraining prefix (e5: ``"query: "``). ``unshout``: lower-case runs of three or more
     all-capital words. The encoder's vocabulary is cased and shouted words split into rare pieces: before this, a
     model read "I'M REALLY FRUSTRATED BY THIS EXPERIENCE." as positive (0.72) and "I am really frustrated by this
-    experience." as negative (0.99).
+    experience." as negative (0.99). ``colloquial``: languages whose colloquial spellings are mapped to standard ones
+    (``models.colloquial``); it needs each sentence's language.
     """
 
     prefix: str = ""
     unshout: bool = False
+    colloquial: tuple[str, ...] = ()
 
-    def apply(self, text: str) -> str:
+    def apply(self, text: str, lang: str | None = None) -> str:
+        from models.colloquial import normalise as standard_spelling
         from pipeline.text import normalise
 
         text = normalise(text)
-        return self.prefix + (unshout(text) if self.unshout else text)
+        if self.unshout:
+            text = unshout(text)
+        if self.colloquial:
+            text = standard_spelling(text, lang, self.colloquial)
+        return self.prefix + text
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, object]) -> InputFormat:
-        """The format a trained model recorded (models from before ``unshout`` existed did not lower-case)."""
-        return cls(prefix=str(meta.get("text_prefix", "")), unshout=bool(meta.get("unshout", False)))
+        """The format a trained model recorded (models from before ``unshout`` or ``colloquial`` existed did
+        neither)."""
+        colloquial = meta.get("colloquial") or ()
+        if not isinstance(colloquial, list | tuple):
+            raise ValueError(f"meta.json: 'colloquial' must be a list of language codes, got {colloquial!r}")
+        return cls(
+            prefix=str(meta.get("text_prefix", "")),
+            unshout=bool(meta.get("unshout", False)),
+            colloquial=tuple(str(code).lower() for code in colloquial),
+        )
 
 
 def unshout(text: str) -> str:
@@ -61,14 +76,21 @@ def unshout(text: str) -> str:
     return text
 
 
-def tokenize(tokenizer, texts: Sequence[str], *, fmt: InputFormat = InputFormat()) -> list[list[int]]:
-    """Token ids (special tokens added) of every text, in input order.
+def tokenize(
+    tokenizer, texts: Sequence[str], *, fmt: InputFormat = InputFormat(), langs: Sequence[str | None] | None = None
+) -> list[list[int]]:
+    """Token ids (special tokens added) of every text, in input order; ``langs``: each text's language, if known.
 
     ``tokenizer`` is a ``tokenizers.Tokenizer`` set to truncate (``predict.load_tokenizer`` sets the model's limit).
     """
     if not texts:
         return []
-    encodings = tokenizer.encode_batch([fmt.apply(t) for t in texts], add_special_tokens=True)
+    if langs is None:
+        langs = [None] * len(texts)
+    elif len(langs) != len(texts):
+        raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+    shown = [fmt.apply(t, lang) for t, lang in zip(texts, langs, strict=True)]
+    encodings = tokenizer.encode_batch(shown, add_special_tokens=True)
     return [enc.ids for enc in encodings]
 
 

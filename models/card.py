@@ -15,6 +15,8 @@ def render_model_card(
     *, meta: dict[str, Any], metrics: dict[str, float], labels: LabelSpace, calibration: Calibration
 ) -> str:
     counts = ", ".join(f"{n} {origin}" for origin, n in meta["n_train"].items())
+    standardised = ", ".join(meta.get("colloquial") or ())
+    colloquial = f", colloquial spellings standardised in {standardised}" if standardised else ""
     priors = (
         "; ".join(
             f"{lang} {' / '.join(f'{p:.3f}' for p in values)}" for lang, values in calibration.sentiment_priors.items()
@@ -34,7 +36,8 @@ def render_model_card(
         "## Training",
         "",
         f"- Base: `{meta['base_model']}` (text prefix {meta['text_prefix']!r}, max {meta['max_length']} tokens"
-        f"{', shouting lower-cased' if meta.get('unshout') else ''})",
+        f"{', shouting lower-cased' if meta.get('unshout') else ''}"
+        f"{colloquial})",
         f"- Examples: {counts}; dev: {meta['n_dev']} (gold/user only, split by text hash)",
         f"- Epoch losses: {', '.join(f'{x:.4f}' for x in meta['epoch_losses'])}",
         f"- Device: {meta['device']} ({meta.get('precision', 'fp32')}); {meta['seconds']:.0f} s; "

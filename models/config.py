@@ -72,6 +72,12 @@ class ClassifierSettings(BaseModel):
         description="Lower-case runs of three or more all-capital words (shouting) before the encoder sees them, in "
         "training and in inference; acronyms and brand names stay as written.",
     )
+    colloquial: list[str] = Field(
+        default_factory=lambda: ["id"],
+        description="Languages whose colloquial spellings are mapped to standard ones before the encoder reads a "
+        "sentence, in training and in inference (Indonesian: 'yg' -> 'yang', 'bgt' -> 'banget', 'mantaaap' -> "
+        "'mantap'; models.colloquial). [] turns it off.",
+    )
     mixed_precision: Literal["auto", "bf16", "fp32"] = Field(
         default="auto",
         description="Training arithmetic. 'auto': bf16 autocast on a GPU, and on a CPU with native bf16 instructions "
@@ -121,3 +127,13 @@ class ClassifierSettings(BaseModel):
         if twice := sorted({code for code in seen if seen.count(code) > 1}):
             raise ValueError(f"languages routed twice: {', '.join(twice)}")
         return routes
+
+    @field_validator("colloquial")
+    @classmethod
+    def _known_colloquial(cls, codes: list[str]) -> list[str]:
+        from models.colloquial import supported
+
+        codes = list(dict.fromkeys(code.lower() for code in codes))
+        if unknown := [code for code in codes if code not in supported()]:
+            raise ValueError(f"no colloquial normaliser for {', '.join(unknown)} (available: {', '.join(supported())})")
+        return codes

@@ -43,7 +43,8 @@ class Job:
     bf16: bool = False  # bf16 autocast in the training steps (``use_bf16``)
 
     def ids(self, examples: Sequence[LabelledExample]) -> list[list[int]]:
-        return tokenize(self.tokenizer, [ex.text for ex in examples], fmt=self.input_format)
+        texts = [ex.text for ex in examples]
+        return tokenize(self.tokenizer, texts, fmt=self.input_format, langs=[ex.lang for ex in examples])
 
 
 def seed_everything(seed: int) -> None:

@@ -134,6 +134,7 @@ class Classifier:
         self.runtime = runtime
         self.device = device
         self.input_format = InputFormat.from_meta(meta)
+        self.languages: tuple[str, ...] = tuple(meta.get("languages") or ())  # trained on, where recorded
         self._pad_id: int = int(meta["pad_id"])
         self._tokenizer = load_tokenizer(model_dir, max_length=int(meta["max_length"]))
         self._runner = runner
@@ -170,12 +171,16 @@ class Classifier:
         runner, resolved = _torch_runner(model_dir, device)
         return cls(model_dir, runner=runner, runtime="torch", device=resolved)
 
-    def predict_proba(self, texts: Sequence[str], *, batch_size: int = INFERENCE_BATCH) -> Probabilities:
+    def predict_proba(
+        self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
+    ) -> Probabilities:
+        """``langs``: each text's language, which a model that maps colloquial spellings needs (where missing,
+        detected among the languages it was trained on and those it maps)."""
         if len(texts) == 0:
             empty = np.zeros((0, 0), dtype=np.float32)
             k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
             return Probabilities(*(empty.reshape(0, n) for n in k))
-        ids = tokenize(self._tokenizer, texts, fmt=self.input_format)
+        ids = tokenize(self._tokenizer, texts, fmt=self.input_format, langs=self._languages_for(texts, langs))
         probs = calibrated(run_logits(self._runner, ids, batch_size=batch_size, pad_id=self._pad_id), self.calibration)
         if self._recheck is None:
             return probs
@@ -204,10 +209,23 @@ class Classifier:
         """Probabilities and the labels the stored thresholds give. One model reads every language: ``langs`` only
         groups the texts for ``adapt`` (sentiment priors estimated per language from these texts,
         ``models.label_shift``)."""
-        probs = self.predict_proba(texts, batch_size=batch_size)
+        probs = self.predict_proba(texts, langs=langs, batch_size=batch_size)
         if adapt is not None:
             probs = self.adapted(probs, langs, adapt)
         return Decisions(probs, *decide(probs, labels=self.labels, calibration=self.calibration))
+
+    def _languages_for(self, texts: Sequence[str], langs: Sequence[str | None] | None) -> Sequence[str | None] | None:
+        if not self.input_format.colloquial:
+            return langs
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+        if langs is not None and all(langs):
+            return langs
+        from pipeline.langid import identifier
+
+        judge = identifier(tuple(dict.fromkeys((*self.languages, *self.input_format.colloquial))))
+        given = list(langs) if langs is not None else [None] * len(texts)
+        return [code or judge.detect(text) for text, code in zip(texts, given, strict=True)]
 
     def adapted(
         self, probs: Probabilities, langs: Sequence[str | None] | None, adapt: PriorAdaptation

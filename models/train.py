@@ -103,7 +103,9 @@ def train(
         tokenizer=load_tokenizer(work, max_length=settings.max_length),
         labels=labels,
         settings=settings,
-        input_format=InputFormat(prefix=text_prefix(base_dir), unshout=settings.unshout),
+        input_format=InputFormat(
+            prefix=text_prefix(base_dir), unshout=settings.unshout, colloquial=tuple(settings.colloquial)
+        ),
         pad_id=int(hf_tokenizer.pad_token_id),
         device=device,
         bf16=use_bf16(settings.mixed_precision, device),
@@ -120,6 +122,8 @@ def train(
         "base_dir": str(base_dir),
         "text_prefix": job.input_format.prefix,
         "unshout": job.input_format.unshout,
+        "colloquial": list(job.input_format.colloquial),
+        "languages": sorted({ex.lang.lower() for ex in train_set if ex.lang}),
         "max_length": settings.max_length,
         "pad_id": job.pad_id,
         "fingerprint": fingerprint,

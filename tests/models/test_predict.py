@@ -153,12 +153,13 @@ def test_unshout_lowers_runs_of_capitals_and_keeps_acronyms() -> None:
 
 def test_a_model_reads_text_in_the_format_it_was_trained_with(tiny_model, tmp_path: Path) -> None:
     meta = json.loads((tiny_model.model_dir / "meta.json").read_text())
-    assert meta["unshout"] is True
-    assert Classifier.load(tiny_model.model_dir, runtime="torch").input_format == InputFormat(meta["text_prefix"], True)
-    # a model trained before the option existed keeps reading capitals as they are
+    assert meta["unshout"] is True and meta["colloquial"] == ["id"]
+    trained = InputFormat(meta["text_prefix"], True, ("id",))
+    assert Classifier.load(tiny_model.model_dir, runtime="torch").input_format == trained
+    # a model trained before the options existed keeps reading capitals and colloquial spellings as they are
     older = tmp_path / "older"
     shutil.copytree(tiny_model.model_dir, older)
-    del meta["unshout"]
+    del meta["unshout"], meta["colloquial"]
     (older / "meta.json").write_text(json.dumps(meta))
     assert Classifier.load(older, runtime="torch").input_format == InputFormat(meta["text_prefix"], False)
 
