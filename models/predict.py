@@ -206,9 +206,9 @@ class Classifier:
         batch_size: int = INFERENCE_BATCH,
         adapt: PriorAdaptation | None = None,
     ) -> Decisions:
-        """Probabilities and the labels the stored thresholds give. One model reads every language: ``langs`` only
-        groups the texts for ``adapt`` (sentiment priors estimated per language from these texts,
-        ``models.label_shift``)."""
+        """Probabilities and the labels the stored thresholds give. One model reads every language: ``langs`` groups
+        the texts for ``adapt`` (sentiment priors estimated per language from these texts, ``models.label_shift``)
+        and picks the texts whose colloquial spellings the model maps (``models.colloquial``)."""
         probs = self.predict_proba(texts, langs=langs, batch_size=batch_size)
         if adapt is not None:
             probs = self.adapted(probs, langs, adapt)
