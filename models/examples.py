@@ -10,6 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Origin = Literal["gold", "weak", "distant", "user", "eval"]
 
 
+def languages_of(examples: Sequence[LabelledExample]) -> list[str]:
+    """The lower-cased language codes of ``examples``, sorted; examples without one are left out."""
+    return sorted({ex.lang.lower() for ex in examples if ex.lang})
+
+
 class LabelledExample(BaseModel):
     """A sentence with (possibly partial) labels.
 

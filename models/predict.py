@@ -215,17 +215,12 @@ class Classifier:
         return Decisions(probs, *decide(probs, labels=self.labels, calibration=self.calibration))
 
     def _languages_for(self, texts: Sequence[str], langs: Sequence[str | None] | None) -> Sequence[str | None] | None:
-        if not self.input_format.colloquial:
+        if not self.input_format.colloquial or (langs is not None and len(langs) == len(texts) and all(langs)):
             return langs
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
-        if langs is not None and all(langs):
-            return langs
-        from pipeline.langid import identifier
+        from pipeline.langid import given_or_detected, identifier
 
         judge = identifier(tuple(dict.fromkeys((*self.languages, *self.input_format.colloquial))))
-        given = list(langs) if langs is not None else [None] * len(texts)
-        return [code or judge.detect(text) for text, code in zip(texts, given, strict=True)]
+        return given_or_detected(texts, langs, judge)
 
     def adapted(
         self, probs: Probabilities, langs: Sequence[str | None] | None, adapt: PriorAdaptation

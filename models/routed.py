@@ -106,10 +106,9 @@ class RoutedClassifier:
 
     def languages_of(self, texts: Sequence[str], langs: Sequence[str | None] | None = None) -> list[str | None]:
         """``langs`` where given, else the language detected among those the model was trained on."""
-        if langs is not None and len(langs) != len(texts):
-            raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
-        given = list(langs) if langs is not None else [None] * len(texts)
-        return [code if code else self._identifier.detect(text) for text, code in zip(texts, given, strict=True)]
+        from pipeline.langid import given_or_detected
+
+        return given_or_detected(texts, langs, self._identifier)
 
     @cached_property
     def _identifier(self) -> LanguageIdentifier:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from models.card import CARD_FILE
 from models.config import ClassifierSettings, LanguageRoute
-from models.examples import LabelledExample
+from models.examples import LabelledExample, languages_of
 from models.registry import META_FILE, model_version, publish, read_meta, start_work_dir
 from pipeline.errors import UserError
 
@@ -122,7 +122,7 @@ def train_routed(
         "base_model": bases,
         "main": members[0][1].model_dir.name,
         "routes": {code.lower(): r.model_dir.name for route, r in members[1:] if route for code in route.languages},
-        "languages": sorted({(ex.lang or "").lower() for ex in examples} - {""}),
+        "languages": languages_of(examples),
         "fingerprint": fingerprint.hexdigest(),
         "n_train": n_train,
         "members": {r.model_dir.name: r.n_examples for _, r in members},

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from models.card import write_model_card
 from models.config import ClassifierSettings
 from models.data import assemble, text_key
-from models.examples import LabelledExample
+from models.examples import LabelledExample, languages_of
 from models.fitting import Progress
 from models.labels import LabelSpace
 from models.registry import META_FILE
@@ -123,7 +123,7 @@ def train(
         "text_prefix": job.input_format.prefix,
         "unshout": job.input_format.unshout,
         "colloquial": list(job.input_format.colloquial),
-        "languages": sorted({ex.lang.lower() for ex in train_set if ex.lang}),
+        "languages": languages_of(train_set),
         "max_length": settings.max_length,
         "pad_id": job.pad_id,
         "fingerprint": fingerprint,

@@ -98,6 +98,16 @@ def _detector(languages: tuple[str, ...]) -> Any:
     return LanguageDetectorBuilder.from_languages(*chosen).build()
 
 
+def given_or_detected(
+    texts: Sequence[str], langs: Sequence[str | None] | None, judge: LanguageIdentifier
+) -> list[str | None]:
+    """Each text's language: the one given where there is one, else the one ``judge`` detects."""
+    if langs is not None and len(langs) != len(texts):
+        raise ValueError(f"{len(langs)} languages for {len(texts)} texts")
+    given = list(langs) if langs is not None else [None] * len(texts)
+    return [code or judge.detect(text) for text, code in zip(texts, given, strict=True)]
+
+
 @lru_cache(maxsize=8)
 def identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
     """A shared identifier per language set (building lingua's detector costs milliseconds, models load lazily)."""
