@@ -7,8 +7,11 @@ text such reviews are:
 
 - entries whose colloquial form is an English function word are skipped (the lexicon maps "to" → "tapi",
   "in" → "ini", "so" → "sok", "it" → "itu"), as are the few entries that are regular expressions rather than words;
-- only runs of three or more of one letter are shortened ("mantaaap" → "mantap"); a doubled final letter is left
-  alone ("install", "staff"), and the lexicon lists the common doubled forms itself ("bangett" → "banget").
+- only runs of three or more of one letter are shortened ("mantaaap" → "mantap", "ooo" → "o"); a doubled final letter
+  is left alone ("install", "staff"), and the lexicon lists the common doubled forms itself ("bangett" → "banget").
+  A word that is one capital letter repeated is an acronym and stays ("baterai AAA");
+- web and e-mail addresses are left as written (the lexicon would read the "www" of "www.toko.id", shortened to
+  "w", as "gue").
 
 Only sentences in a listed language change; every other text is returned as it is.
 """
@@ -21,6 +24,7 @@ from functools import cache
 
 _WORD = re.compile(r"\w+")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
+_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+", re.IGNORECASE)
 
 
 @cache
@@ -36,11 +40,15 @@ def _indonesian_lexicon() -> dict[str, str]:
 
 
 def _unstretch(text: str) -> str:
-    return _STRETCHED.sub(r"\1", text)
+    def shorten(run: re.Match[str]) -> str:
+        start, end = run.span()
+        in_word = (start > 0 and _WORD.match(text[start - 1])) or (end < len(text) and _WORD.match(text[end]))
+        return run.group() if run.group().isupper() and not in_word else run.group(1)  # "AAA" is an acronym
+
+    return _STRETCHED.sub(shorten, text)
 
 
-def indonesian(text: str) -> str:
-    """``text`` with stretched letters shortened and colloquial Indonesian words in their standard spelling."""
+def _standard_indonesian(text: str) -> str:
     lexicon = _indonesian_lexicon()
 
     def standard(match: re.Match[str]) -> str:
@@ -48,6 +56,17 @@ def indonesian(text: str) -> str:
         return lexicon.get(word.lower(), word)
 
     return _WORD.sub(standard, _unstretch(text))
+
+
+def indonesian(text: str) -> str:
+    """``text`` with stretched letters shortened and colloquial Indonesian words in their standard spelling; web and
+    e-mail addresses as written."""
+    parts, last = [], 0
+    for address in _ADDRESS.finditer(text):
+        parts += [_standard_indonesian(text[last : address.start()]), address.group()]
+        last = address.end()
+    parts.append(_standard_indonesian(text[last:]))
+    return "".join(parts)
 
 
 NORMALISERS: dict[str, Callable[[str], str]] = {"id": indonesian}

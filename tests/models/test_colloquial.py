@@ -30,6 +30,15 @@ def test_code_mixed_english_and_doubled_letters_are_left_alone() -> None:
     assert indonesian("harga 1000 ribu, kode AA111") == "harga 1000 ribu, kode AA111"
 
 
+def test_acronyms_and_addresses_are_left_as_written() -> None:
+    assert indonesian("beli baterai AAA yg bagus") == "beli baterai AAA yang bagus"  # one capital letter repeated
+    assert indonesian("ooo gitu, MANTAAAP") == "o begitu, MANTAP"  # an interjection, a stretch inside a word
+    # without the guard "www" would shorten to "w", which the lexicon reads as "gue"; "yg" inside a path stays too
+    assert indonesian("cek www.toko-yg.id/promo yg baru") == "cek www.toko-yg.id/promo yang baru"
+    assert indonesian("lihat https://x.id/bgt?q=yg, bgt") == "lihat https://x.id/bgt?q=yg, banget"
+    assert indonesian("email cs.yg@toko.co.id aja") == "email cs.yg@toko.co.id saja"
+
+
 def test_empty_huge_and_letterless_text() -> None:
     assert indonesian("") == ""
     assert indonesian("12345 !!! 😡😡") == "12345 !!! 😡😡"
