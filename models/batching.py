@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.colloquial import normalise as standard_spelling
+from pipeline.text import normalise
+
 # A run of at least this many all-capital words is shouting; fewer are acronyms and brand names ("HP", "SSD").
 SHOUTED_RUN = 3
 _WORD = re.compile(r"[^\W_]+")
@@ -33,9 +36,6 @@ class InputFormat:
     colloquial: tuple[str, ...] = ()
 
     def apply(self, text: str, lang: str | None = None) -> str:
-        from models.colloquial import normalise as standard_spelling
-        from pipeline.text import normalise
-
         text = normalise(text)
         if self.unshout:
             text = unshout(text)

@@ -24,7 +24,6 @@ from functools import cache
 
 _WORD = re.compile(r"\w+")
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
-_ADDRESS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.]+", re.IGNORECASE)
 
 
 @cache
@@ -61,10 +60,12 @@ def _standard_indonesian(text: str) -> str:
 def indonesian(text: str) -> str:
     """``text`` with stretched letters shortened and colloquial Indonesian words in their standard spelling; web and
     e-mail addresses as written."""
+    from pipeline.pii import address_spans
+
     parts, last = [], 0
-    for address in _ADDRESS.finditer(text):
-        parts += [_standard_indonesian(text[last : address.start()]), address.group()]
-        last = address.end()
+    for start, end in address_spans(text):
+        parts += [_standard_indonesian(text[last:start]), text[start:end]]
+        last = end
     parts.append(_standard_indonesian(text[last:]))
     return "".join(parts)
 

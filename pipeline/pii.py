@@ -51,8 +51,20 @@ def find_pii(text: str) -> list[PiiSpan]:
     return _resolve(spans)
 
 
+def address_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every e-mail and web address in ``text``, secret or not, in text order; a URL's trailing
+    punctuation is not part of it."""
+    spans = [m.span() for m in _EMAIL.finditer(text)]
+    spans += [(m.start(), m.start() + len(_url_text(m))) for m in _URL.finditer(text)]
+    return [(span.start, span.end) for span in _resolve([PiiSpan(*span, "address") for span in spans])]
+
+
+def _url_text(match: re.Match[str]) -> str:
+    return match.group().rstrip(_URL_TRAILING)
+
+
 def _url_span(match: re.Match[str]) -> PiiSpan | None:
-    url = match.group().rstrip(_URL_TRAILING)
+    url = _url_text(match)
     if _url_has_secret(url):
         return PiiSpan(match.start(), match.start() + len(url), "url")
     return None

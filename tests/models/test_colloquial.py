@@ -44,6 +44,8 @@ def test_empty_huge_and_letterless_text() -> None:
     assert indonesian("12345 !!! 😡😡") == "12345 !!! 😡😡"
     huge = "yg bgt mantaaap " * 20_000
     assert indonesian(huge) == "yang banget mantap " * 20_000
+    long_address = "www.toko.id/" + "a" * 5_000  # kept as written, its run of letters included
+    assert indonesian(f"yg {long_address} " * 50) == f"yang {long_address} " * 50
 
 
 def test_only_listed_languages_change() -> None:
