@@ -53,7 +53,7 @@ def render_model_card(
         f"- Sharp edge: the likeliest category when its probability ≥ {calibration.sharp_edge_threshold:.2f}, "
         "else none",
         f"- Sentiment priors its outputs carry (mean dev probability, negative / neutral / positive): {priors}; "
-        "inference adapts them to the texts it labels (`classifier.adapt_sentiment_priors`)",
+        "inference adapts them to the texts it labels when `classifier.adapt_sentiment_priors` is set",
         "",
         "## Dev metrics",
         "",

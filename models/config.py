@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 # (2026-11): batches of 8 / 16 / 32 / 64 ran at 316 / 342 / 341 / 291 sentences/s; smaller batches pad less.
 INFERENCE_BATCH = 32
 
+Head = Literal["service", "sentiment", "sharp_edge"]
+
 
 class LanguageRoute(BaseModel):
     """Sentences of ``languages`` go to a model of their own, fine-tuned from ``base_model`` on their languages'
@@ -89,11 +91,11 @@ class ClassifierSettings(BaseModel):
     inference_batch_size: int = Field(default=INFERENCE_BATCH, ge=1)
     model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")
     adapt_sentiment_priors: int | None = Field(
-        default=200,
+        default=None,
         ge=1,
         description="Estimate each language's sentiment priors from the unlabelled sentences being labelled (EM; a "
         "corpus with less neutral text than the gold set gets fewer neutral calls) when a call holds at least this "
-        "many sentences of the language; null: keep the priors the model was trained with.",
+        "many sentences of the language, e.g. 200; null (default): keep the priors the model was trained with.",
     )
     routes: list[LanguageRoute] = Field(
         default_factory=list,
@@ -114,6 +116,13 @@ class ClassifierSettings(BaseModel):
         "(a sample fixed by each text's hash, independent of the train / dev / test split); less trains faster.",
     )
 
+    blend_heads: list[Head] = Field(
+        default_factory=lambda: list[Head](["sentiment", "sharp_edge"]),
+        description="Heads whose probabilities for a routed language blend its route's model with the main model "
+        "(which learns that language too with main_learns_routed), weighted as fits the language's dev sentences "
+        "best (models.blending); [] reads routed sentences with their route's model alone.",
+    )
+
     def prior_adaptation(self) -> PriorAdaptation | None:
         from models.label_shift import PriorAdaptation
 
@@ -127,6 +136,11 @@ class ClassifierSettings(BaseModel):
         if twice := sorted({code for code in seen if seen.count(code) > 1}):
             raise ValueError(f"languages routed twice: {', '.join(twice)}")
         return routes
+
+    @field_validator("blend_heads")
+    @classmethod
+    def _heads_once(cls, heads: list[Head]) -> list[Head]:
+        return list(dict.fromkeys(heads))
 
     @field_validator("colloquial")
     @classmethod

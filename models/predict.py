@@ -13,7 +13,7 @@ sentences near a boundary brings the int8 path's decisions in line with torch's 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -226,9 +226,6 @@ class Classifier:
         self, probs: Probabilities, langs: Sequence[str | None] | None, adapt: PriorAdaptation
     ) -> Probabilities:
         """``probs`` with the sentiment probabilities adjusted to the priors estimated from them, per language."""
-        from models.label_shift import adapt as adapt_priors
-        from models.label_shift import source_for
-
         source = self.calibration.sentiment_priors
         if not source:
             if not self._warned_no_priors:
@@ -236,11 +233,7 @@ class Classifier:
                             self.version)  # fmt: skip
                 self._warned_no_priors = True
             return probs
-        sentiment, estimates = adapt_priors(probs.sentiment, langs, source, min_rows=adapt.min_rows)
-        for lang, estimate in estimates.items():
-            log.info("%s: sentiment priors of %s estimated as %s (training %s)", self.version, lang,
-                     np.round(estimate.priors, 3).tolist(), list(source_for(source, lang) or ()))  # fmt: skip
-        return replace(probs, sentiment=sentiment)
+        return adapted_sentiment(probs, langs, source, adapt, name=self.version)
 
     def predict(
         self,
@@ -256,6 +249,26 @@ class Classifier:
         """
         decided = self.decisions(texts, langs=langs, batch_size=batch_size, adapt=adapt)
         return sentence_tags(decided, labels=self.labels)
+
+
+def adapted_sentiment(
+    probs: Probabilities,
+    langs: Sequence[str | None] | None,
+    source: Mapping[str, Sequence[float]],
+    adapt: PriorAdaptation,
+    *,
+    name: str,
+) -> Probabilities:
+    """``probs`` with the sentiment probabilities adjusted, per language, from the training priors ``source`` to
+    those estimated from them (``models.label_shift``); ``name`` labels the log line."""
+    from models.label_shift import adapt as adapt_priors
+    from models.label_shift import source_for
+
+    sentiment, estimates = adapt_priors(probs.sentiment, langs, source, min_rows=adapt.min_rows)
+    for lang, estimate in estimates.items():
+        log.info("%s: sentiment priors of %s estimated as %s (training %s)", name, lang,
+                 np.round(estimate.priors, 3).tolist(), list(source_for(source, lang) or ()))  # fmt: skip
+    return replace(probs, sentiment=sentiment)
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from models.blending import load_blends
 from models.config import INFERENCE_BATCH
 from models.registry import META_FILE, read_meta
 
 if TYPE_CHECKING:
+    from models.blending import Blend
     from models.label_shift import PriorAdaptation
     from models.labels import LabelSpace
     from models.predict import Classifier, Decisions, Probabilities, Runtime
@@ -66,12 +68,21 @@ class RoutedClassifier:
     """Routes each sentence to its language's member model; the same interface as ``models.predict.Classifier``."""
 
     def __init__(
-        self, model_dir: Path, *, main: Classifier, routes: dict[str, Classifier], languages: Sequence[str]
+        self,
+        model_dir: Path,
+        *,
+        main: Classifier,
+        routes: dict[str, Classifier],
+        languages: Sequence[str],
+        blends: dict[str, Blend] | None = None,
     ) -> None:
+        """``blends``: routed languages whose probabilities blend their member with the main one
+        (``models.blending``)."""
         self.model_dir = model_dir
         self.version: str = read_meta(model_dir)["version"]
         self.main = main
         self.routes = routes
+        self.blends = {code.lower(): b for code, b in (blends or {}).items() if code.lower() in routes}
         self.languages = tuple(languages)
         members = [main, *routes.values()]
         if any(m.labels != main.labels for m in members):
@@ -94,7 +105,10 @@ class RoutedClassifier:
             for name in {meta["main"], *meta["routes"].values()}
         }
         routes = {code.lower(): loaded[name] for code, name in meta["routes"].items()}
-        return cls(model_dir, main=loaded[meta["main"]], routes=routes, languages=meta["languages"])
+        return cls(
+            model_dir, main=loaded[meta["main"]], routes=routes, languages=meta["languages"],
+            blends=load_blends(model_dir),
+        )  # fmt: skip
 
     @property
     def rechecked(self) -> int:
@@ -125,29 +139,54 @@ class RoutedClassifier:
         adapt: PriorAdaptation | None = None,
     ) -> Decisions:
         """Each member labels its own sentences (and adapts its sentiment priors to them, per language, with
-        ``adapt``); the rows come back in input order."""
+        ``adapt``); a blended language's sentences are read by its member and the main one together. The rows come
+        back in input order."""
         from models.predict import Decisions, Probabilities
 
-        groups: dict[int, tuple[Classifier, list[int]]] = {}
+        groups: dict[object, tuple[Classifier | str, list[int]]] = {}
         codes = self.languages_of(texts, langs)
         for row, code in enumerate(codes):
-            member = self.member_for(code)
-            groups.setdefault(id(member), (member, []))[1].append(row)
+            key = (code or "").lower()
+            reader: Classifier | str = key if key in self.blends else self.member_for(code)
+            groups.setdefault(key if isinstance(reader, str) else id(reader), (reader, []))[1].append(row)
         n = len(texts)
         k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
         probs = [np.zeros((n, width), dtype=np.float32) for width in k]
         service = np.zeros((n, k[0]), dtype=bool)
         sentiment = np.zeros(n, dtype=np.int64)
         sharp_edge = np.zeros(n, dtype=np.int64)
-        for member, rows in groups.values():
-            part = member.decisions(
-                [texts[i] for i in rows], langs=[codes[i] for i in rows], batch_size=batch_size, adapt=adapt
-            )
+        for reader, rows in groups.values():
+            some, some_langs = [texts[i] for i in rows], [codes[i] for i in rows]
+            if isinstance(reader, str):
+                part = self._blended(reader, some, some_langs, batch_size=batch_size, adapt=adapt)
+            else:
+                part = reader.decisions(some, langs=some_langs, batch_size=batch_size, adapt=adapt)
             heads = (part.probs.service, part.probs.sentiment, part.probs.sharp_edge)
             for target, source in zip(probs, heads, strict=True):
                 target[rows] = source
             service[rows], sentiment[rows], sharp_edge[rows] = part.service, part.sentiment, part.sharp_edge
         return Decisions(Probabilities(*probs), service, sentiment, sharp_edge)
+
+    def _blended(
+        self,
+        code: str,
+        texts: Sequence[str],
+        langs: Sequence[str | None],
+        *,
+        batch_size: int,
+        adapt: PriorAdaptation | None,
+    ) -> Decisions:
+        """Sentences of one blended language: both readers' probabilities, blended, then decided by the blend's
+        own thresholds and training priors."""
+        from models.blending import blend
+        from models.predict import Decisions, adapted_sentiment, decide
+
+        plan = self.blends[code]
+        route = self.routes[code].predict_proba(texts, langs=langs, batch_size=batch_size)
+        probs = blend(route, self.main.predict_proba(texts, langs=langs, batch_size=batch_size), plan.weights)
+        if adapt is not None and plan.calibration.sentiment_priors:
+            probs = adapted_sentiment(probs, langs, plan.calibration.sentiment_priors, adapt, name=self.version)
+        return Decisions(probs, *decide(probs, labels=self.labels, calibration=plan.calibration))
 
     def predict_proba(
         self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from models.blending import Blend, fit_blend, save_blends
 from models.card import CARD_FILE
 from models.config import ClassifierSettings, LanguageRoute
 from models.examples import LabelledExample, languages_of
@@ -61,7 +62,7 @@ def in_sample(text: str, share: float) -> bool:
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
     """The settings one member trains with: the route's base, and its epochs, frozen layers and learning rate where
     it names them; no routes."""
-    update: dict[str, Any] = {"routes": [], "main_learns_routed": False}
+    update: dict[str, Any] = {"routes": [], "main_learns_routed": False, "blend_heads": []}
     if route is not None:
         update["base_model"] = route.base_model
         for name in ("epochs", "freeze_layers", "learning_rate"):
@@ -107,6 +108,7 @@ def train_routed(
         return dataclasses.replace(result, model_dir=final)
 
     fingerprint = hashlib.sha256("".join(read_meta(r.model_dir)["fingerprint"] for _, r in members).encode())
+    fingerprint.update(json.dumps(settings.blend_heads).encode())
     bases = "+".join(Path(member_settings(settings, route).base_model).name for route, _ in members)
     version = model_version(bases, fingerprint.hexdigest(), when=when)
     if dev is None:
@@ -114,6 +116,9 @@ def train_routed(
         trained, dev = data.train, data.dev
     else:
         trained = list(examples)
+    blends = fit_blends(members, dev, heads=settings.blend_heads)
+    if blends:
+        save_blends(work, blends)
     # distinct training examples over every member (with main_learns_routed a routed example trains two members)
     n_train = dict(sorted(Counter(str(ex.origin) for ex in trained).items()))
     meta: dict[str, Any] = {
@@ -126,6 +131,7 @@ def train_routed(
         "fingerprint": fingerprint.hexdigest(),
         "n_train": n_train,
         "members": {r.model_dir.name: r.n_examples for _, r in members},
+        "blend": {lang: b.weights for lang, b in blends.items()},
     }
     (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
     metrics = dev_metrics_of(work, dev)
@@ -181,6 +187,38 @@ def _train_members(
     return members
 
 
+def fit_blends(
+    members: Sequence[tuple[LanguageRoute | None, TrainResult]],
+    dev: Sequence[LabelledExample],
+    *,
+    heads: Sequence[str],
+) -> dict[str, Blend]:
+    """Per routed language with dev sentences, how its route member and the main member blend
+    (``models.blending``); empty when nothing is to be blended."""
+    from models.predict import Classifier
+
+    if not heads or len(members) < 2 or not dev:
+        return {}
+    main = Classifier.load(members[0][1].model_dir, runtime="torch")
+    blends: dict[str, Blend] = {}
+    for route, result in members[1:]:
+        if route is None:
+            continue
+        member = Classifier.load(result.model_dir, runtime="torch")
+        for code in route.languages:
+            rows = [ex for ex in dev if (ex.lang or "").lower() == code.lower()]
+            if not rows:
+                continue
+            texts, langs = [ex.text for ex in rows], [ex.lang for ex in rows]
+            blends[code.lower()] = blend = fit_blend(
+                member.predict_proba(texts, langs=langs), main.predict_proba(texts, langs=langs),
+                member.labels.encode(rows), heads=heads, calibration=member.calibration, langs=langs,
+            )  # fmt: skip
+            log.info("%s: the route's model weighs %s against the main model's (%d dev sentences)", code,
+                     blend.weights, len(rows))  # fmt: skip
+    return blends
+
+
 def dev_metrics_of(model_dir: Path, dev: Sequence[LabelledExample]) -> dict[str, float]:
     """Dev metrics of the routed whole (torch, each sentence through its language's member); empty without dev."""
     from models.devset import dev_metrics
@@ -211,6 +249,12 @@ def render_card(
         base = read_meta(result.model_dir)["base_model"]
         counts = ", ".join(f"{n} {origin}" for origin, n in result.n_examples.items())
         lines.append(f"| `{result.model_dir.name}` | {langs} | `{base}` | {counts} | {result.seconds:.0f} |")
+    if meta.get("blend"):
+        lines += ["", "## Blending", "", "A routed language's probabilities blend its member (weight w) with the main"]
+        lines += ["member (1 − w), per head, w chosen on its dev sentences (`blend.json`):", ""]
+        lines += ["| language | service | sentiment | sharp edge |", "|---|---|---|---|"]
+        for lang, w in meta["blend"].items():
+            lines.append(f"| {lang} | {w['service']:.1f} | {w['sentiment']:.1f} | {w['sharp_edge']:.1f} |")
     lines += ["", "## Dev metrics of the whole", ""]
     lines += ["| metric | value |", "|---|---|", *(f"| {k} | {v:.4f} |" for k, v in sorted(metrics.items()))]
     return "\n".join(lines) + "\n"

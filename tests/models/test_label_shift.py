@@ -104,7 +104,8 @@ def test_the_setting_turns_adaptation_on_off_and_refuses_zero() -> None:
 
     from models.config import ClassifierSettings
 
-    assert ClassifierSettings().prior_adaptation() == PriorAdaptation(min_rows=200)
+    assert ClassifierSettings().prior_adaptation() is None  # off by default: the priors the model was trained with
+    assert ClassifierSettings(adapt_sentiment_priors=200).prior_adaptation() == PriorAdaptation(min_rows=200)
     assert ClassifierSettings(adapt_sentiment_priors=50).prior_adaptation() == PriorAdaptation(min_rows=50)
     assert ClassifierSettings(adapt_sentiment_priors=None).prior_adaptation() is None
     with pytest.raises(ValidationError, match="adapt_sentiment_priors"):

@@ -44,7 +44,9 @@ def routed(tmp_path_factory: pytest.TempPathFactory, examples, tiny_settings, ta
     import torch
 
     torch.set_num_threads(2)
-    settings = tiny_settings(routes=[LanguageRoute(languages=["ja"], base_model="tiny-random", epochs=30)])
+    settings = tiny_settings(
+        routes=[LanguageRoute(languages=["ja"], base_model="tiny-random", epochs=30)], blend_heads=[]
+    )  # each language read by one member (blending: below)
     out = tmp_path_factory.mktemp("routed") / "models"
     return train_routed(
         examples, settings=settings, taxonomy=taxonomy, out_root=out, dev=examples, base_cache=base_cache
@@ -258,3 +260,63 @@ def test_no_texts_give_no_rows_and_duplicates_the_same_rows(routed) -> None:
     probs = model.predict_proba(texts).sentiment
     assert len(model.predict(texts)) == 3
     np.testing.assert_array_equal(probs[0], probs[2])  # a repeated sentence gets the same row, in place
+
+
+def test_training_fits_a_blend_per_routed_language(examples, tiny_settings, taxonomy, base_cache, tmp_path) -> None:
+    from models.blending import WEIGHTS, load_blends
+
+    route = LanguageRoute(languages=["ja"], base_model="tiny-random", epochs=3)
+    settings = tiny_settings(routes=[route], main_learns_routed=True)  # blends sentiment and sharp edges
+    result = train_routed(
+        examples, settings=settings, taxonomy=taxonomy, out_root=tmp_path, dev=examples, base_cache=base_cache
+    )
+    blends = load_blends(result.model_dir)
+    assert list(blends) == ["ja"] and blends["ja"].n_dev == len(JA)
+    weights = blends["ja"].weights
+    assert weights["service"] == 1.0 and {weights["sentiment"], weights["sharp_edge"]} <= set(WEIGHTS)
+    assert json.loads((result.model_dir / "meta.json").read_text(encoding="utf-8"))["blend"] == {"ja": weights}
+    assert "## Blending" in (result.model_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    unblended = train_routed(
+        examples, settings=settings.model_copy(update={"blend_heads": []}), taxonomy=taxonomy, out_root=tmp_path,
+        dev=examples, base_cache=base_cache,
+    )  # fmt: skip
+    assert load_blends(unblended.model_dir) == {} and unblended.version != result.version
+
+
+def test_a_blended_language_is_read_by_its_member_and_the_main_one(routed, tmp_path: Path) -> None:
+    import shutil
+    from dataclasses import replace
+
+    from models.blending import Blend, blend, save_blends
+    from models.label_shift import PriorAdaptation
+    from models.predict import decide
+
+    model_dir = tmp_path / routed.version
+    shutil.copytree(routed.model_dir, model_dir)
+    members = member_dirs(model_dir)
+    main = Classifier.load(members["main"], runtime="torch")
+    ja = Classifier.load(members["ja"], runtime="torch")
+    plan = Blend(
+        {"service": 1.0, "sentiment": 0.5, "sharp_edge": 0.3},
+        replace(ja.calibration, sharp_edge_threshold=0.2, sentiment_priors={"ja": (0.5, 0.25, 0.25)}),
+    )
+    save_blends(model_dir, {"JA": plan})
+    model = load_model(model_dir, runtime="torch")
+    assert isinstance(model, RoutedClassifier) and list(model.blends) == ["ja"]
+    texts = ["サポートの返信が早い", "Support answered my ticket fast.", "二重に請求された", "解約できない"]
+    langs = ["ja", "en", "ja", "ja"]
+    got = model.decisions(texts, langs=langs)
+    jp = [0, 2, 3]
+    jp_texts = [texts[i] for i in jp]
+    expected = blend(ja.predict_proba(jp_texts, langs=["ja"] * 3), main.predict_proba(jp_texts, langs=["ja"] * 3),
+                     plan.weights)  # fmt: skip
+    for head in ("service", "sentiment", "sharp_edge"):
+        np.testing.assert_allclose(getattr(got.probs, head)[jp], getattr(expected, head), rtol=1e-5, atol=1e-6)
+    service, sentiment, sharp_edge = decide(expected, labels=model.labels, calibration=plan.calibration)
+    assert (got.service[jp] == service).all() and (got.sentiment[jp] == sentiment).all()
+    assert (got.sharp_edge[jp] == sharp_edge).all()
+    np.testing.assert_allclose(got.probs.sentiment[1], main.predict_proba(texts[1:2]).sentiment[0], rtol=1e-5)
+    # adapting priors starts from the blend's own training priors
+    adapted = model.decisions(jp_texts, langs=["ja"] * 3, adapt=PriorAdaptation(min_rows=2)).probs.sentiment
+    assert not np.allclose(adapted, expected.sentiment, atol=1e-4)
+    np.testing.assert_allclose(adapted.sum(axis=1), 1.0, rtol=1e-5)

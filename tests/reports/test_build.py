@@ -38,17 +38,17 @@ def test_report_writes_html_markdown_tables_and_settings(stored) -> None:
     summary = result.summary()
     assert "NPS" in summary and "advocate candidates" in summary and str(result.html) in summary
     html = result.html.read_text(encoding="utf-8")
-    assert "estimated per language from each tagging batch of 2,048 sentences (at least 200" in html
+    assert "as the model was trained (classifier.adapt_sentiment_priors: null)" in html  # the default
 
 
-def test_the_method_says_when_sentiment_priors_are_as_trained(settings_for) -> None:
+def test_the_method_says_when_sentiment_priors_are_adapted(settings_for) -> None:
     settings = settings_for()
     settings = settings.model_copy(
-        update={"classifier": settings.classifier.model_copy(update={"adapt_sentiment_priors": None})}
+        update={"classifier": settings.classifier.model_copy(update={"adapt_sentiment_priors": 200})}
     )
     write_store(settings.paths.store_path, make_corpus(n=60, months=3))
     html = build_report(settings).html.read_text(encoding="utf-8")
-    assert "as the model was trained (classifier.adapt_sentiment_priors: null)" in html
+    assert "estimated per language from each tagging batch of 2,048 sentences (at least 200" in html
 
 
 def test_options_period_window_and_segment(stored) -> None:
