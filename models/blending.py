@@ -128,7 +128,15 @@ def save_blends(model_dir: Path, blends: Mapping[str, Blend]) -> None:
 
 def load_blends(model_dir: Path) -> dict[str, Blend]:
     """Language -> its blend; empty for a routed model trained without (or before) blending."""
+    from pipeline.errors import UserError
+
     path = model_dir / BLEND_FILE
     if not path.is_file():
         return {}
-    return {lang: Blend.from_json(data) for lang, data in json.loads(path.read_text(encoding="utf-8")).items()}
+    try:
+        return {lang: Blend.from_json(data) for lang, data in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UserError(
+            f"{path} is damaged ({type(exc).__name__}: {exc}); retrain the model, or delete the file to read each "
+            "routed language with its own model alone"
+        ) from None

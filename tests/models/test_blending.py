@@ -109,3 +109,14 @@ def test_blend_heads_are_checked_and_kept_once() -> None:
     assert ClassifierSettings(blend_heads=["sentiment", "sentiment"]).blend_heads == ["sentiment"]
     with pytest.raises(ValidationError, match="blend_heads"):
         ClassifierSettings.model_validate({"blend_heads": ["topic"]})
+
+
+@pytest.mark.parametrize(
+    "text", ["{not json", '{"en": {"weights": {}}}', '["en"]', '{"en": {"weights": 1, "calibration": {}}}']
+)
+def test_a_damaged_blend_file_is_a_clear_error(tmp_path, text: str) -> None:
+    from pipeline.errors import UserError
+
+    (tmp_path / BLEND_FILE).write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=r"blend\.json is damaged"):
+        load_blends(tmp_path)
