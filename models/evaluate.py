@@ -272,7 +272,9 @@ def evaluate_model(
         how = export_variant(model_dir) if classifier.runtime == "onnx" else classifier.device
         runtime = f"{classifier.runtime} ({how})"
         adapt = settings.classifier.prior_adaptation()
-        if adapt is not None:
+        if adapt is None:
+            runtime += ", sentiment priors as trained"
+        else:
             runtime += f", sentiment priors adapted per suite and language (at least {adapt.min_rows} texts)"
         systems.append(ClassifierSystem(classifier, batch_size=settings.classifier.inference_batch_size, adapt=adapt))
     systems.append(RulesBaseline(taxonomy))

@@ -119,6 +119,7 @@ def test_evaluate_model_end_to_end(tmp_path: Path, taxonomy: Taxonomy, tiny_mode
     )  # fmt: skip
     assert report.model_version == tiny_model.version
     assert report.runtime is not None and report.runtime.startswith("torch (")  # not exported: torch
+    assert report.runtime.endswith(", sentiment priors as trained")  # the default
     assert [s.suite for s in report.suites][:2] == ["gold_test", "semeval16_laptops_service"]
     by_sentence = ["model_by_sentence", "rules_by_sentence", "tfidf_lr_by_sentence"]
     for suite in report.suites:
