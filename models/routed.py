@@ -141,49 +141,40 @@ class RoutedClassifier:
         """Each member labels its own sentences (and adapts its sentiment priors to them, per language, with
         ``adapt``); a blended language's sentences are read by its member and the main one together. The rows come
         back in input order."""
-        from models.predict import Decisions, Probabilities
-
         groups: dict[object, tuple[Classifier | str, list[int]]] = {}
         codes = self.languages_of(texts, langs)
         for row, code in enumerate(codes):
             key = (code or "").lower()
             reader: Classifier | str = key if key in self.blends else self.member_for(code)
             groups.setdefault(key if isinstance(reader, str) else id(reader), (reader, []))[1].append(row)
-        n = len(texts)
-        k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
-        probs = [np.zeros((n, width), dtype=np.float32) for width in k]
-        service = np.zeros((n, k[0]), dtype=bool)
-        sentiment = np.zeros(n, dtype=np.int64)
-        sharp_edge = np.zeros(n, dtype=np.int64)
+        parts = []
         for reader, rows in groups.values():
             some, some_langs = [texts[i] for i in rows], [codes[i] for i in rows]
             if isinstance(reader, str):
-                part = self._blended(reader, some, some_langs, batch_size=batch_size, adapt=adapt)
+                route = self.routes[reader].predict_proba(some, langs=some_langs, batch_size=batch_size)
+                main = self.main.predict_proba(some, langs=some_langs, batch_size=batch_size)
+                part = self.decide_blended(reader, route, main, some_langs, adapt=adapt)
             else:
                 part = reader.decisions(some, langs=some_langs, batch_size=batch_size, adapt=adapt)
-            heads = (part.probs.service, part.probs.sentiment, part.probs.sharp_edge)
-            for target, source in zip(probs, heads, strict=True):
-                target[rows] = source
-            service[rows], sentiment[rows], sharp_edge[rows] = part.service, part.sentiment, part.sharp_edge
-        return Decisions(Probabilities(*probs), service, sentiment, sharp_edge)
+            parts.append((rows, part))
+        return stitched(len(texts), parts, labels=self.labels)
 
-    def _blended(
+    def decide_blended(
         self,
         code: str,
-        texts: Sequence[str],
+        route: Probabilities,
+        main: Probabilities,
         langs: Sequence[str | None],
         *,
-        batch_size: int,
-        adapt: PriorAdaptation | None,
+        adapt: PriorAdaptation | None = None,
     ) -> Decisions:
-        """Sentences of one blended language: both readers' probabilities, blended, then decided by the blend's
+        """Sentences of one blended language from both readers' probabilities: blended, then decided by the blend's
         own thresholds and training priors."""
         from models.blending import blend
         from models.predict import Decisions, adapted_sentiment, decide
 
         plan = self.blends[code]
-        route = self.routes[code].predict_proba(texts, langs=langs, batch_size=batch_size)
-        probs = blend(route, self.main.predict_proba(texts, langs=langs, batch_size=batch_size), plan.weights)
+        probs = blend(route, main, plan.weights)
         if adapt is not None and plan.calibration.sentiment_priors:
             probs = adapted_sentiment(probs, langs, plan.calibration.sentiment_priors, adapt, name=self.version)
         return Decisions(probs, *decide(probs, labels=self.labels, calibration=plan.calibration))
@@ -205,3 +196,21 @@ class RoutedClassifier:
 
         decided = self.decisions(texts, langs=langs, batch_size=batch_size, adapt=adapt)
         return sentence_tags(decided, labels=self.labels)
+
+
+def stitched(n: int, parts: Sequence[tuple[Sequence[int], Decisions]], *, labels: LabelSpace) -> Decisions:
+    """One ``Decisions`` of ``n`` rows from parts, each the decisions of the rows it names (in their order)."""
+    from models.predict import Decisions, Probabilities
+
+    k = (len(labels.service), len(labels.sentiment), len(labels.sharp_edge))
+    probs = [np.zeros((n, width), dtype=np.float32) for width in k]
+    service = np.zeros((n, k[0]), dtype=bool)
+    sentiment = np.zeros(n, dtype=np.int64)
+    sharp_edge = np.zeros(n, dtype=np.int64)
+    for rows, part in parts:
+        index = list(rows)
+        heads = (part.probs.service, part.probs.sentiment, part.probs.sharp_edge)
+        for target, source in zip(probs, heads, strict=True):
+            target[index] = source
+        service[index], sentiment[index], sharp_edge[index] = part.service, part.sentiment, part.sharp_edge
+    return Decisions(Probabilities(*probs), service, sentiment, sharp_edge)

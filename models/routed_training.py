@@ -116,9 +116,6 @@ def train_routed(
         trained, dev = data.train, data.dev
     else:
         trained = list(examples)
-    blends = fit_blends(members, dev, heads=settings.blend_heads)
-    if blends:
-        save_blends(work, blends)
     # distinct training examples over every member (with main_learns_routed a routed example trains two members)
     n_train = dict(sorted(Counter(str(ex.origin) for ex in trained).items()))
     meta: dict[str, Any] = {
@@ -131,10 +128,12 @@ def train_routed(
         "fingerprint": fingerprint.hexdigest(),
         "n_train": n_train,
         "members": {r.model_dir.name: r.n_examples for _, r in members},
-        "blend": {lang: b.weights for lang, b in blends.items()},
     }
     (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
-    metrics = dev_metrics_of(work, dev)
+    blends, metrics = dev_pass(work, dev, heads=settings.blend_heads)
+    if blends:
+        save_blends(work, blends)
+    meta["blend"] = {lang: b.weights for lang, b in blends.items()}
     seconds = meta["seconds"] = round(time.monotonic() - started, 1)
     write_json(work / "metrics.json", metrics)
     if resolved_settings is not None:
@@ -187,49 +186,38 @@ def _train_members(
     return members
 
 
-def fit_blends(
-    members: Sequence[tuple[LanguageRoute | None, TrainResult]],
-    dev: Sequence[LabelledExample],
-    *,
-    heads: Sequence[str],
-) -> dict[str, Blend]:
-    """Per routed language with dev sentences, how its route member and the main member blend
-    (``models.blending``); empty when nothing is to be blended."""
-    from models.predict import Classifier
-
-    if not heads or len(members) < 2 or not dev:
-        return {}
-    main = Classifier.load(members[0][1].model_dir, runtime="torch")
-    blends: dict[str, Blend] = {}
-    for route, result in members[1:]:
-        if route is None:
-            continue
-        member = Classifier.load(result.model_dir, runtime="torch")
-        for code in route.languages:
-            rows = [ex for ex in dev if (ex.lang or "").lower() == code.lower()]
-            if not rows:
-                continue
-            texts, langs = [ex.text for ex in rows], [ex.lang for ex in rows]
-            blends[code.lower()] = blend = fit_blend(
-                member.predict_proba(texts, langs=langs), main.predict_proba(texts, langs=langs),
-                member.labels.encode(rows), heads=heads, calibration=member.calibration, langs=langs,
-            )  # fmt: skip
-            log.info("%s: the route's model weighs %s against the main model's (%d dev sentences)", code,
-                     blend.weights, len(rows))  # fmt: skip
-    return blends
-
-
-def dev_metrics_of(model_dir: Path, dev: Sequence[LabelledExample]) -> dict[str, float]:
-    """Dev metrics of the routed whole (torch, each sentence through its language's member); empty without dev."""
+def dev_pass(
+    model_dir: Path, dev: Sequence[LabelledExample], *, heads: Sequence[str]
+) -> tuple[dict[str, Blend], dict[str, float]]:
+    """The blend of each routed language with dev sentences (``models.blending``; none when ``heads`` is empty) and
+    the dev metrics of the whole under it (torch). Each member is loaded once and reads each dev sentence once."""
     from models.devset import dev_metrics
-    from models.routed import RoutedClassifier
+    from models.routed import RoutedClassifier, stitched
 
     if not dev:
-        return {}
-    model = RoutedClassifier.load(model_dir, runtime="torch")
-    decided = model.decisions([ex.text for ex in dev], langs=[ex.lang for ex in dev])
-    targets = model.labels.encode(dev)
-    return dev_metrics(decided.service, decided.sentiment, decided.sharp_edge, targets, labels=model.labels)
+        return {}, {}
+    whole = RoutedClassifier.load(model_dir, runtime="torch")  # no blend.json yet: every member reads alone
+    codes = [(ex.lang or "").lower() for ex in dev]
+    blended = {code for code in whole.routes if code in codes} if heads else set()
+    parts = []
+    for code in sorted(blended):
+        rows = [i for i, c in enumerate(codes) if c == code]
+        texts, langs = [dev[i].text for i in rows], [dev[i].lang for i in rows]
+        route, main = whole.routes[code].predict_proba(texts, langs=langs), whole.main.predict_proba(texts, langs=langs)
+        whole.blends[code] = fit_blend(
+            route, main, whole.labels.encode([dev[i] for i in rows]), heads=heads,
+            calibration=whole.routes[code].calibration, langs=langs,
+        )  # fmt: skip
+        log.info("%s: the route's model weighs %s against the main model's (%d dev sentences)", code,
+                 whole.blends[code].weights, len(rows))  # fmt: skip
+        parts.append((rows, whole.decide_blended(code, route, main, langs)))
+    rest = [i for i, c in enumerate(codes) if c not in blended]
+    if rest:
+        parts.append((rest, whole.decisions([dev[i].text for i in rest], langs=[dev[i].lang for i in rest])))
+    decided = stitched(len(dev), parts, labels=whole.labels)
+    targets = whole.labels.encode(dev)
+    metrics = dev_metrics(decided.service, decided.sentiment, decided.sharp_edge, targets, labels=whole.labels)
+    return dict(whole.blends), metrics
 
 
 def render_card(
