@@ -320,3 +320,8 @@ def test_a_blended_language_is_read_by_its_member_and_the_main_one(routed, tmp_p
     adapted = model.decisions(jp_texts, langs=["ja"] * 3, adapt=PriorAdaptation(min_rows=2)).probs.sentiment
     assert not np.allclose(adapted, expected.sentiment, atol=1e-4)
     np.testing.assert_allclose(adapted.sum(axis=1), 1.0, rtol=1e-5)
+    # empty, repeated and huge input through the blended path: no rows, the same rows, a row
+    assert len(model.decisions([], langs=[])) == 0
+    twice = model.decisions([texts[0], "解約できない" * 2_000, texts[0]], langs=["ja"] * 3).probs.sentiment
+    np.testing.assert_array_equal(twice[0], twice[2])
+    assert np.isfinite(twice).all()
