@@ -19,12 +19,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from models.calibration import Calibration, best_f1_threshold, best_sharp_edge_threshold
-from models.config import Head
+from models.config import HEAD_NAMES
 from models.labels import IGNORE
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from models.predict import Probabilities
 
 BLEND_FILE = "blend.json"
-HEADS: tuple[str, ...] = get_args(Head)  # service, sentiment, sharp_edge: the heads ``classifier.blend_heads`` names
+HEADS = HEAD_NAMES  # the heads ``classifier.blend_heads`` may name
 WEIGHTS = tuple(i / 10 for i in range(11))  # the route member's weight, 0 … 1 by 0.1
 _EPS = 1e-12
 

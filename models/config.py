@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 INFERENCE_BATCH = 32
 
 Head = Literal["service", "sentiment", "sharp_edge"]
+HEAD_NAMES: tuple[str, ...] = get_args(Head)  # the model's three heads, in output order
 
 
 class LanguageRoute(BaseModel):

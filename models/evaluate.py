@@ -21,7 +21,7 @@ import numpy as np
 
 from models.baselines import RulesBaseline, System, SystemOutput, TfidfBaseline
 from models.bootstrap import Interval, Lead, paired_uncertainty
-from models.config import INFERENCE_BATCH
+from models.config import HEAD_NAMES, INFERENCE_BATCH
 from models.examples import LabelledExample, labelled_indices
 from models.metrics import (
     BinaryMetrics,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEADS = ("service", "sentiment", "sharp_edge")
+HEADS = HEAD_NAMES  # service, sentiment, sharp_edge
 
 
 @dataclass(frozen=True)
