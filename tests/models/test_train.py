@@ -256,3 +256,23 @@ def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_ca
     for bad in ({"ema_decay": 1.0}, {"ema_decay": -0.1}, {"freeze_layers": -1}, {"mixed_precision": "fp16"}):
         with pytest.raises(ValidationError):
             tiny_settings(**bad)
+
+
+def test_fused_optimizer_is_another_draw_of_the_same_recipe(
+    tmp_path: Path, taxonomy, base_cache, eight, tiny_settings
+) -> None:
+    """``classifier.fused_optimizer`` trains close but not identical weights, deterministically, under its own
+    fingerprint; the default is the unfused loop."""
+    from safetensors.numpy import load_file
+
+    assert tiny_settings().fused_optimizer is False
+    runs = {}
+    for name, fused in (("plain", False), ("fused", True), ("fused_again", True)):
+        result = train(eight, settings=tiny_settings(epochs=5, fused_optimizer=fused), taxonomy=taxonomy,
+                       out_root=tmp_path / name, dev=eight, base_cache=base_cache)  # fmt: skip
+        runs[name] = (result.version.rsplit("-", 1)[1], load_file(str(result.model_dir / "model.safetensors")))
+    (plain_id, plain), (fused_id, fused), (again_id, again) = runs["plain"], runs["fused"], runs["fused_again"]
+    assert fused_id == again_id != plain_id
+    assert all(np.array_equal(fused[k], again[k]) for k in fused)
+    assert any(not np.array_equal(fused[k], plain[k]) for k in fused)
+    assert max(float(np.abs(fused[k] - plain[k]).max()) for k in fused) < 0.05
