@@ -26,7 +26,6 @@ sys.path.insert(0, str(REPO))
 
 def train_once(base: str, sentences: int, out: Path, *, fused: bool) -> dict[str, object]:
     """One training run in this process: seconds of ``train`` and the SHA-256 of the weights it saved."""
-    from models.config import ClassifierSettings
     from models.data import assemble, read_gold_dir, text_key
     from models.network import WEIGHTS_FILE
     from models.train import train
@@ -37,10 +36,8 @@ def train_once(base: str, sentences: int, out: Path, *, fused: bool) -> dict[str
     taxonomy = load_taxonomy(settings.paths.taxonomy)
     gold = assemble(read_gold_dir(settings.classifier.gold_dir, taxonomy=taxonomy), max_train_examples=None).train
     sample = sorted(gold, key=lambda ex: text_key(ex.text))[:sentences]
-    classifier = ClassifierSettings(**{**settings.classifier.model_dump(), "routes": [], "base_model": base})
-    classifier = classifier.model_copy(
-        update={"epochs": 1, "main_learns_routed": False, "blend_heads": [], "fused_optimizer": fused}
-    )
+    alone = {"base_model": base, "routes": [], "main_learns_routed": False, "blend_heads": [], "epochs": 1}
+    classifier = settings.classifier.model_copy(update={**alone, "fused_optimizer": fused})
     result = train(
         sample, settings=classifier, taxonomy=taxonomy, out_root=out, dev=[],
         base_cache=settings.paths.data_dir / "base",
