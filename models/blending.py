@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from models.predict import Probabilities
 
 BLEND_FILE = "blend.json"
-HEADS = HEAD_NAMES  # the heads ``classifier.blend_heads`` may name
 WEIGHTS = tuple(i / 10 for i in range(11))  # the route member's weight, 0 … 1 by 0.1
 _EPS = 1e-12
 
@@ -61,7 +60,7 @@ def blend(route: Probabilities, main: Probabilities, weights: Mapping[str, float
     from models.predict import Probabilities
 
     heads = {}
-    for head in HEADS:
+    for head in HEAD_NAMES:
         w = float(weights.get(head, 1.0))
         mine = getattr(route, head)
         heads[head] = mine if w >= 1.0 else (w * mine + (1.0 - w) * getattr(main, head)).astype(mine.dtype)
@@ -98,10 +97,10 @@ def fit_blend(
     calibrated probabilities, ``calibration`` the route member's own. A head without dev labels stays unblended."""
     from models.label_shift import training_priors
 
-    if unknown := sorted(set(heads) - set(HEADS)):
+    if unknown := sorted(set(heads) - set(HEAD_NAMES)):
         raise ValueError(f"unknown heads to blend: {', '.join(unknown)}")
     weights: dict[str, float] = {}
-    for head in HEADS:
+    for head in HEAD_NAMES:
         losses = {w: head_nll(blend(route, main, {head: w}), targets, head) for w in WEIGHTS} if head in heads else {}
         usable = {w: loss for w, loss in losses.items() if np.isfinite(loss)}
         weights[head] = min(usable, key=lambda w: (usable[w], -w)) if usable else 1.0  # ties: more of the route

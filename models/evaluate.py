@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HEADS = HEAD_NAMES  # service, sentiment, sharp_edge
-
 
 @dataclass(frozen=True)
 class SystemScores:
@@ -121,7 +119,7 @@ class EvaluationReport:
 
 def score_system(
     examples: Sequence[LabelledExample], output: SystemOutput, *, taxonomy: Taxonomy, name: str,
-    heads: Sequence[str] = HEADS, kinds_labelled: bool = True,
+    heads: Sequence[str] = HEAD_NAMES, kinds_labelled: bool = True,
 ) -> SystemScores:  # fmt: skip
     """Score one system's output on the examples labelled for each head in ``heads``."""
     fields: dict[str, Any] = {}
@@ -283,7 +281,7 @@ def evaluate_model(
     skipped: list[str] = []
     if "gold" in suites:
         if test_examples:
-            chosen.append(Suite("gold_test", "held-out test split of the gold set (text-hash split)", None, HEADS,
+            chosen.append(Suite("gold_test", "held-out test split of the gold set (text-hash split)", None, HEAD_NAMES,
                                 tuple(test_examples)))  # fmt: skip
         else:
             skipped.append("gold_test: no gold test examples")
