@@ -253,7 +253,13 @@ def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_ca
         train(eight, settings=tiny_settings(freeze_layers=9), taxonomy=taxonomy, out_root=tmp_path / "m",
               dev=eight, base_cache=base_cache)  # fmt: skip
     assert not (tmp_path / "m").exists() or not list((tmp_path / "m").iterdir())  # nothing half-written is left
-    for bad in ({"ema_decay": 1.0}, {"ema_decay": -0.1}, {"freeze_layers": -1}, {"mixed_precision": "fp16"}):
+    for bad in (
+        {"ema_decay": 1.0},
+        {"ema_decay": -0.1},
+        {"freeze_layers": -1},
+        {"mixed_precision": "fp16"},
+        {"fused_optimizer": "sometimes"},
+    ):
         with pytest.raises(ValidationError):
             tiny_settings(**bad)
 
