@@ -33,6 +33,9 @@ class LanguageRoute(BaseModel):
     learning_rate: float | None = Field(
         default=None, gt=0, description="Peak learning rate of this model (default: classifier.learning_rate)."
     )
+    fused_optimizer: bool | None = Field(
+        default=None, description="Fused AdamW for this model (default: classifier.fused_optimizer)."
+    )
 
 
 class ClassifierSettings(BaseModel):

@@ -38,6 +38,7 @@ from models.smoothing import smooth_activations
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
+    from pipeline.records import SentenceTags
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ FP32_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 OPSET = 17
 MIN_AGREEMENT = 0.99
+WHOLE_CHECK = 500  # gold sentences, every language, on which a routed model is checked as a whole
 EXPORT_INFO = "onnx.json"
 RECHECK_FILE = "model.recheck.onnx"
 FEED_FORWARD_OUTPUT = re.compile(r"(?<!/attention)/output/dense/MatMul$")  # BERT node names; input: GELU output
@@ -268,9 +270,31 @@ def agreement(model_dir: Path | str, texts: Sequence[str], *, batch_size: int = 
 
     onnx = Classifier.load(model_dir, runtime="onnx").predict(texts, batch_size=batch_size)
     torch_ = Classifier.load(model_dir, runtime="torch", device="cpu").predict(texts, batch_size=batch_size)
+    return _same_share(onnx, torch_)
+
+
+def routed_agreement(
+    model_dir: Path | str,
+    texts: Sequence[str],
+    langs: Sequence[str | None],
+    *,
+    batch_size: int = INFERENCE_BATCH,
+) -> float:
+    """``agreement`` of a routed model as a whole: each sentence routed by its language and, for a blended language,
+    read by both members and decided by the blend's thresholds, once with every member on ONNX and once on torch."""
+    from models.routed import RoutedClassifier
+
+    onnx = RoutedClassifier.load(model_dir, runtime="onnx").predict(texts, langs=langs, batch_size=batch_size)
+    torch_ = RoutedClassifier.load(model_dir, runtime="torch", device="cpu").predict(
+        texts, langs=langs, batch_size=batch_size
+    )
+    return _same_share(onnx, torch_)
+
+
+def _same_share(a: Sequence[SentenceTags], b: Sequence[SentenceTags]) -> float:
     same = [
-        (a.service, a.sentiment, a.sharp_edge) == (b.service, b.sentiment, b.sharp_edge)
-        for a, b in zip(onnx, torch_, strict=True)
+        (x.service, x.sentiment, x.sharp_edge) == (y.service, y.sentiment, y.sharp_edge)
+        for x, y in zip(a, b, strict=True)
     ]
     return float(np.mean(same)) if same else 1.0
 
@@ -309,12 +333,23 @@ def gold_samples(
 ) -> tuple[list[str], list[str]]:
     """Distinct gold sentences in a fixed (text-hash) order: the first ``check`` for the agreement check, the next
     ``calibration`` for finding outlier channels. ``languages``: keep only the sentences whose language it accepts."""
+    texts = [text for text, _ in gold_sentences(gold_dir, taxonomy_path, languages=languages)]
+    return texts[:check], texts[check : check + calibration]
+
+
+def gold_sentences(
+    gold_dir: Path, taxonomy_path: Path, *, languages: Callable[[str | None], bool] | None = None
+) -> list[tuple[str, str | None]]:
+    """(text, language) of each distinct gold sentence (the first language given for a repeated text), in text-hash
+    order; ``languages``: only the sentences whose language it accepts."""
     from models.data import read_gold_dir, text_key
     from pipeline.taxonomy import load_taxonomy
 
-    gold = read_gold_dir(gold_dir, taxonomy=load_taxonomy(taxonomy_path))
-    texts = sorted({ex.text for ex in gold if languages is None or languages(ex.lang)}, key=text_key)
-    return texts[:check], texts[check : check + calibration]
+    first: dict[str, str | None] = {}
+    for ex in read_gold_dir(gold_dir, taxonomy=load_taxonomy(taxonomy_path)):
+        if languages is None or languages(ex.lang):
+            first.setdefault(ex.text, ex.lang)
+    return [(text, first[text]) for text in sorted(first, key=text_key)]
 
 
 @dataclass(frozen=True)
@@ -323,10 +358,17 @@ class RoutedExportResult:
 
     version: str
     members: dict[str, ExportResult]
+    agreement: float | None = None  # the whole's decisions (routing, blends) on ONNX vs torch; None without gold
+    n_checked: int = 0
 
     def summary(self) -> str:
         lines = [f"exported {self.version}, {len(self.members)} members:"]
         lines += [f"  {role}: {result.summary()}" for role, result in self.members.items()]
+        if self.agreement is not None:
+            lines.append(
+                f"  as a whole (each sentence routed, blended languages decided on the blend): agrees with torch on "
+                f"{self.agreement:.1%} of {self.n_checked} gold sentences"
+            )
         return "\n".join(lines)
 
 
@@ -353,7 +395,22 @@ def export_from_settings(settings: Settings, *, quantize: bool = True) -> Export
         role: export_model_dir(member, settings, quantize=quantize, languages=member_reads(model_dir, member))
         for role, member in member_dirs(model_dir).items()
     }
-    return RoutedExportResult(read_meta(model_dir)["version"], members)
+    sample = gold_sentences(settings.classifier.gold_dir, settings.paths.taxonomy)[:WHOLE_CHECK]
+    texts, langs = [text for text, _ in sample], [lang for _, lang in sample]
+    rate = routed_agreement(model_dir, texts, langs) if sample else None
+    _write_whole_info(model_dir, rate, len(sample))
+    if rate is not None and rate < MIN_AGREEMENT:
+        log.warning(
+            "%s as a whole agrees with torch on %.1f%% < %.0f%% of %d gold sentences, though each member passed: "
+            "its blends sit close to their thresholds; `vocmine export --no-quantize` keeps fp32",
+            model_dir.name, 100 * rate, 100 * MIN_AGREEMENT, len(sample),
+        )  # fmt: skip
+    return RoutedExportResult(read_meta(model_dir)["version"], members, rate, len(sample))
+
+
+def _write_whole_info(model_dir: Path, rate: float | None, n_checked: int) -> None:
+    info = {"agreement": rate, "n_checked": n_checked}  # each member's own onnx.json holds what it kept
+    (model_dir / EXPORT_INFO).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
 def export_model_dir(

@@ -94,12 +94,16 @@ def test_member_settings_take_the_route_base_and_epochs(tiny_settings) -> None:
 
 def test_member_settings_take_the_route_recipe_or_inherit_it(tiny_settings) -> None:
     routes = [
-        LanguageRoute(languages=["en"], base_model="minilm-l6", freeze_layers=0, learning_rate=1e-4),
+        LanguageRoute(languages=["en"], base_model="minilm-l6", freeze_layers=0, learning_rate=1e-4,
+                      fused_optimizer=False),
         LanguageRoute(languages=["ja"], base_model="minilm-l6"),
+    ]  # fmt: skip
+    settings = tiny_settings(freeze_layers=1, learning_rate=3e-5, fused_optimizer=True, routes=routes)
+    recipe = [
+        (s.freeze_layers, s.learning_rate, s.fused_optimizer)
+        for s in (member_settings(settings, r) for r in [*routes, None])
     ]
-    settings = tiny_settings(freeze_layers=1, learning_rate=3e-5, routes=routes)
-    recipe = [(s.freeze_layers, s.learning_rate) for s in (member_settings(settings, r) for r in [*routes, None])]
-    assert recipe == [(0, 1e-4), (1, 3e-5), (1, 3e-5)]
+    assert recipe == [(0, 1e-4, False), (1, 3e-5, True), (1, 3e-5, True)]
 
 
 @pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
@@ -108,7 +112,9 @@ def test_a_routed_share_outside_0_to_1_is_a_config_error(share: float) -> None:
         ClassifierSettings(main_routed_share=share)
 
 
-@pytest.mark.parametrize(("field", "value"), [("freeze_layers", -1), ("learning_rate", 0.0), ("epochs", 0)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("freeze_layers", -1), ("learning_rate", 0.0), ("epochs", 0), ("fused_optimizer", "sometimes")]
+)
 def test_a_route_recipe_out_of_range_is_a_config_error(field: str, value: float) -> None:
     with pytest.raises(ValidationError, match=field):
         LanguageRoute(languages=["en"], base_model="minilm-l6", **{field: value})
@@ -195,6 +201,11 @@ def test_routed_model_exports_every_member_and_runs_on_onnx(routed, examples, tm
     assert result.members["ja"].n_checked == len(JA)  # type: ignore[union-attr]  # checked on its own language
     assert result.members["main"].n_checked == len(examples) - len(JA)  # type: ignore[union-attr]
     assert "ja: " in result.summary() and is_exported(model_dir)
+    # the whole is checked too: every language's gold sentences, routed (and blended) as in use
+    assert (result.agreement, result.n_checked) == (1.0, len(examples))  # type: ignore[union-attr]
+    assert f"agrees with torch on 100.0% of {len(examples)} gold sentences" in result.summary().splitlines()[-1]
+    whole = json.loads((model_dir / "onnx.json").read_text(encoding="utf-8"))
+    assert whole == {"agreement": 1.0, "n_checked": len(examples)}
     assert export_variant(model_dir) == "main: fp32; ja: fp32"
     onnx = load_model(model_dir)
     assert onnx.runtime == "onnx"
@@ -202,6 +213,25 @@ def test_routed_model_exports_every_member_and_runs_on_onnx(routed, examples, tm
     langs = [ex.lang for ex in examples]
     torch_tags = load_model(model_dir, runtime="torch").predict(texts, langs=langs)
     assert [t.sentiment for t in onnx.predict(texts, langs=langs)] == [t.sentiment for t in torch_tags]
+
+
+def test_the_whole_check_sees_a_member_whose_onnx_file_reads_differently(routed, examples, tmp_path: Path) -> None:
+    """A member that no longer matches torch is caught on its own language's sentences and no others."""
+    import shutil
+
+    from models.export import export_onnx, routed_agreement
+
+    model_dir = tmp_path / routed.version
+    shutil.copytree(routed.model_dir, model_dir)
+    members = member_dirs(model_dir)
+    for member in members.values():
+        export_onnx(member, quantize=False)
+    texts, langs = [ex.text for ex in examples], [ex.lang for ex in examples]
+    assert routed_agreement(model_dir, texts, langs) == 1.0
+    shutil.copy(members["main"] / "model.onnx", members["ja"] / "model.onnx")  # the ja member now runs main's weights
+    english = [i for i, lang in enumerate(langs) if lang != "ja"]
+    assert routed_agreement(model_dir, [texts[i] for i in english], [langs[i] for i in english]) == 1.0
+    assert routed_agreement(model_dir, texts, langs) < 1.0
 
 
 def test_a_route_without_examples_leaves_one_plain_model(examples, tiny_settings, taxonomy, base_cache, tmp_path):
