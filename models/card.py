@@ -17,6 +17,7 @@ def render_model_card(
     counts = ", ".join(f"{n} {origin}" for origin, n in meta["n_train"].items())
     standardised = ", ".join(meta.get("colloquial") or ())
     colloquial = f", colloquial spellings standardised in {standardised}" if standardised else ""
+    threads = f", {meta['threads']} threads" if meta.get("threads") else ""  # not recorded before 2026-11
     priors = (
         "; ".join(
             f"{lang} {' / '.join(f'{p:.3f}' for p in values)}" for lang, values in calibration.sentiment_priors.items()
@@ -40,7 +41,7 @@ def render_model_card(
         f"{colloquial})",
         f"- Examples: {counts}; dev: {meta['n_dev']} (gold/user only, split by text hash)",
         f"- Epoch losses: {', '.join(f'{x:.4f}' for x in meta['epoch_losses'])}",
-        f"- Device: {meta['device']} ({meta.get('precision', 'fp32')}); {meta['seconds']:.0f} s; "
+        f"- Device: {meta['device']} ({meta.get('precision', 'fp32')}{threads}); {meta['seconds']:.0f} s; "
         f"data+settings fingerprint `{meta['fingerprint'][:16]}`",
         f"- Libraries: {', '.join(f'{k} {v}' for k, v in meta['versions'].items())}",
         "- Settings: `settings.json`; label map: `labels.json`.",

@@ -65,6 +65,8 @@ def train(
     With ``dev=None`` the examples are split by text hash (gold/user into train/dev/test; weak/distant train only);
     with an explicit ``dev`` every example trains and ``dev`` calibrates.
     """
+    import torch
+
     from models.base import resolve_base, text_prefix
     from models.batching import InputFormat
     from models.fitting import Job, calibrate, fit, resolve_device, seed_everything, use_bf16
@@ -134,6 +136,8 @@ def train(
         "seconds": round(seconds, 1),
         "device": device,
         "precision": "bf16 autocast" if job.bf16 else "fp32",
+        # on a CPU the kernels sum in another order with another thread count: the same recipe, other last bits
+        "threads": torch.get_num_threads() if device == "cpu" else None,
         "versions": _library_versions(),
     }
     model.cpu().save(work)

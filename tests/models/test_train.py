@@ -49,7 +49,8 @@ def test_model_directory_holds_everything_needed(tiny_model) -> None:
     card = (d / "MODEL_CARD.md").read_text()
     assert "Sentiment priors its outputs carry" in card and "none stored" not in card
     assert tiny_model.version in card
-    assert meta["precision"] in ("bf16 autocast", "fp32") and f"({meta['precision']})" in card
+    assert meta["precision"] in ("bf16 autocast", "fp32") and meta["threads"] >= 1
+    assert f"({meta['precision']}, {meta['threads']} threads)" in card  # the weights' last bits depend on both
     assert not list(d.parent.glob(".*.tmp"))
     assert "trained vocmine-tiny-random" in tiny_model.summary()
 
