@@ -401,8 +401,8 @@ def export_from_settings(settings: Settings, *, quantize: bool = True) -> Export
     _write_whole_info(model_dir, rate, len(sample))
     if rate is not None and rate < MIN_AGREEMENT:
         log.warning(
-            "%s as a whole agrees with torch on %.1f%% < %.0f%% of %d gold sentences, though each member passed: "
-            "its blends sit close to their thresholds; `vocmine export --no-quantize` keeps fp32",
+            "%s as a whole agrees with torch on %.1f%% < %.0f%% of %d gold sentences (each member was checked on its "
+            "own); `vocmine export --no-quantize` keeps every member in fp32",
             model_dir.name, 100 * rate, 100 * MIN_AGREEMENT, len(sample),
         )  # fmt: skip
     return RoutedExportResult(read_meta(model_dir)["version"], members, rate, len(sample))
