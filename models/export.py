@@ -38,7 +38,6 @@ from models.smoothing import smooth_activations
 
 if TYPE_CHECKING:
     from pipeline.config import Settings
-    from pipeline.records import SentenceTags
 
 log = logging.getLogger(__name__)
 
@@ -264,37 +263,23 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
-def agreement(model_dir: Path | str, texts: Sequence[str], *, batch_size: int = INFERENCE_BATCH) -> float:
-    """Share of texts whose decisions (service kinds, sentiment, sharp edge) are the same under ONNX and torch."""
-    from models.predict import Classifier
-
-    onnx = Classifier.load(model_dir, runtime="onnx").predict(texts, batch_size=batch_size)
-    torch_ = Classifier.load(model_dir, runtime="torch", device="cpu").predict(texts, batch_size=batch_size)
-    return _same_share(onnx, torch_)
-
-
-def routed_agreement(
+def agreement(
     model_dir: Path | str,
     texts: Sequence[str],
-    langs: Sequence[str | None],
     *,
+    langs: Sequence[str | None] | None = None,
     batch_size: int = INFERENCE_BATCH,
 ) -> float:
-    """``agreement`` of a routed model as a whole: each sentence routed by its language and, for a blended language,
-    read by both members and decided by the blend's thresholds, once with every member on ONNX and once on torch."""
-    from models.routed import RoutedClassifier
+    """Share of texts whose decisions (service kinds, sentiment, sharp edge) are the same under ONNX and torch. A
+    routed model is checked as a whole: each text routed by its language in ``langs`` and, for a blended language,
+    read by both members and decided by the blend's thresholds."""
+    from models.predict import load_model
 
-    onnx = RoutedClassifier.load(model_dir, runtime="onnx").predict(texts, langs=langs, batch_size=batch_size)
-    torch_ = RoutedClassifier.load(model_dir, runtime="torch", device="cpu").predict(
-        texts, langs=langs, batch_size=batch_size
-    )
-    return _same_share(onnx, torch_)
-
-
-def _same_share(a: Sequence[SentenceTags], b: Sequence[SentenceTags]) -> float:
+    onnx = load_model(model_dir, runtime="onnx").predict(texts, langs=langs, batch_size=batch_size)
+    torch_ = load_model(model_dir, runtime="torch", device="cpu").predict(texts, langs=langs, batch_size=batch_size)
     same = [
-        (x.service, x.sentiment, x.sharp_edge) == (y.service, y.sentiment, y.sharp_edge)
-        for x, y in zip(a, b, strict=True)
+        (a.service, a.sentiment, a.sharp_edge) == (b.service, b.sentiment, b.sharp_edge)
+        for a, b in zip(onnx, torch_, strict=True)
     ]
     return float(np.mean(same)) if same else 1.0
 
@@ -397,7 +382,7 @@ def export_from_settings(settings: Settings, *, quantize: bool = True) -> Export
     }
     sample = gold_sentences(settings.classifier.gold_dir, settings.paths.taxonomy)[:WHOLE_CHECK]
     texts, langs = [text for text, _ in sample], [lang for _, lang in sample]
-    rate = routed_agreement(model_dir, texts, langs) if sample else None
+    rate = agreement(model_dir, texts, langs=langs) if sample else None
     _write_whole_info(model_dir, rate, len(sample))
     if rate is not None and rate < MIN_AGREEMENT:
         log.warning(

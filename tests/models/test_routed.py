@@ -219,7 +219,7 @@ def test_the_whole_check_sees_a_member_whose_onnx_file_reads_differently(routed,
     """A member that no longer matches torch is caught on its own language's sentences and no others."""
     import shutil
 
-    from models.export import export_onnx, routed_agreement
+    from models.export import agreement, export_onnx
 
     model_dir = tmp_path / routed.version
     shutil.copytree(routed.model_dir, model_dir)
@@ -227,11 +227,11 @@ def test_the_whole_check_sees_a_member_whose_onnx_file_reads_differently(routed,
     for member in members.values():
         export_onnx(member, quantize=False)
     texts, langs = [ex.text for ex in examples], [ex.lang for ex in examples]
-    assert routed_agreement(model_dir, texts, langs) == 1.0
+    assert agreement(model_dir, texts, langs=langs) == 1.0
     shutil.copy(members["main"] / "model.onnx", members["ja"] / "model.onnx")  # the ja member now runs main's weights
     english = [i for i, lang in enumerate(langs) if lang != "ja"]
-    assert routed_agreement(model_dir, [texts[i] for i in english], [langs[i] for i in english]) == 1.0
-    assert routed_agreement(model_dir, texts, langs) < 1.0
+    assert agreement(model_dir, [texts[i] for i in english], langs=[langs[i] for i in english]) == 1.0
+    assert agreement(model_dir, texts, langs=langs) < 1.0
 
 
 def test_a_route_without_examples_leaves_one_plain_model(examples, tiny_settings, taxonomy, base_cache, tmp_path):
