@@ -215,6 +215,39 @@ def test_routed_model_exports_every_member_and_runs_on_onnx(routed, examples, tm
     assert [t.sentiment for t in onnx.predict(texts, langs=langs)] == [t.sentiment for t in torch_tags]
 
 
+def test_the_whole_check_takes_distinct_gold_of_every_language_up_to_its_cap(routed, examples, tmp_path: Path) -> None:
+    """No gold: exported unchecked, recorded as such. Repeated gold texts count once (their first language); more
+    gold than the cap: the first ``WHOLE_CHECK`` in text-hash order."""
+    import shutil
+
+    from models.data import text_key
+    from models.export import WHOLE_CHECK, export_from_settings, gold_sentences
+
+    model_dir = tmp_path / "data" / "models" / routed.version
+    shutil.copytree(routed.model_dir, model_dir)
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    settings = Settings.model_validate(
+        {"paths": {"data_dir": str(tmp_path / "data")}, "classifier": {"gold_dir": str(gold)}}
+    )
+    result = export_from_settings(settings, quantize=False)
+    assert (result.agreement, result.n_checked) == (None, 0)  # type: ignore[union-attr]
+    assert "as a whole" not in result.summary()
+    assert json.loads((model_dir / "onnx.json").read_text(encoding="utf-8")) == {"agreement": None, "n_checked": 0}
+
+    fields = {"text", "lang", "service", "sentiment", "sharp_edge"}
+    rows = [ex.model_dump(mode="json", include=fields) for ex in examples]
+    rows.append({**rows[-1], "lang": "en"})  # a Japanese sentence repeated under another language
+    rows += [{"text": f"Ticket {i} was answered.", "lang": "en", "service": ["support"], "sentiment": "neutral",
+              "sharp_edge": "none"} for i in range(WHOLE_CHECK)]  # fmt: skip
+    (gold / "all.jsonl").write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    sentences = gold_sentences(gold, settings.paths.taxonomy)
+    assert len(sentences) == len(examples) + WHOLE_CHECK and dict(sentences)[rows[-WHOLE_CHECK - 1]["text"]] == "ja"
+    assert [t for t, _ in sentences] == sorted({r["text"] for r in rows}, key=text_key)
+    result = export_from_settings(settings, quantize=False)
+    assert (result.agreement, result.n_checked) == (1.0, WHOLE_CHECK)  # type: ignore[union-attr]
+
+
 def test_the_whole_check_sees_a_member_whose_onnx_file_reads_differently(routed, examples, tmp_path: Path) -> None:
     """A member that no longer matches torch is caught on its own language's sentences and no others."""
     import shutil

@@ -51,6 +51,13 @@ def test_model_directory_holds_everything_needed(tiny_model) -> None:
     assert tiny_model.version in card
     assert meta["precision"] in ("bf16 autocast", "fp32") and meta["threads"] >= 1
     assert f"({meta['precision']}, {meta['threads']} threads)" in card  # the weights' last bits depend on both
+    from models.calibration import Calibration
+    from models.card import render_model_card
+    from models.labels import LabelSpace
+
+    older = {k: v for k, v in meta.items() if k != "threads"}  # models trained before the count was recorded
+    card = render_model_card(meta=older, metrics={}, labels=LabelSpace.load(d), calibration=Calibration.load(d))
+    assert f"({meta['precision']});" in card and "threads" not in card
     assert not list(d.parent.glob(".*.tmp"))
     assert "trained vocmine-tiny-random" in tiny_model.summary()
 
