@@ -27,6 +27,9 @@ class LanguageRoute(BaseModel):
     languages: list[str] = Field(min_length=1, description="ISO 639-1 codes, e.g. [en].")
     base_model: str = Field(description="A known base name or the path of a local Hugging Face model directory.")
     epochs: int | None = Field(default=None, ge=1, description="Epochs for this model (default: classifier.epochs).")
+    encoder_layers: int | None = Field(
+        default=None, ge=1, description="Bottom layers of the base kept (default: classifier.encoder_layers)."
+    )
     freeze_layers: int | None = Field(
         default=None, ge=0, description="Bottom layers kept frozen in this model (default: classifier.freeze_layers)."
     )
@@ -61,6 +64,12 @@ class ClassifierSettings(BaseModel):
     batch_size: int = Field(default=16, ge=1)
     learning_rate: float = Field(default=5e-5, gt=0)
     max_length: int = Field(default=96, ge=8, le=512)
+    encoder_layers: int | None = Field(
+        default=None,
+        ge=1,
+        description="Keep only the bottom N transformer layers of the base and fine-tune those (the top ones are "
+        "dropped first): training and tagging cost fall with the layers. null (default): every layer.",
+    )
     freeze_embeddings: bool = True
     freeze_layers: int = Field(
         default=0, ge=0, description="Transformer layers, counted from the bottom, kept frozen with the embeddings."

@@ -68,6 +68,18 @@ class MultiTaskModel(nn.Module):
         weight.requires_grad_(False)
         return int(weight.numel())
 
+    def keep_bottom_layers(self, n: int) -> int:
+        """Drop every transformer layer above the first ``n`` (before fine-tuning: the heads then read layer ``n``);
+        returns how many were dropped. The saved config records ``n``, so the model reloads and exports as it trained.
+        """
+        layers = _encoder_layers(self.encoder)
+        if not 1 <= n <= len(layers):
+            raise ValueError(f"cannot keep {n} layers: the encoder has {len(layers)}")
+        dropped = len(layers) - n
+        del layers[n:]
+        self.encoder.config.num_hidden_layers = n
+        return dropped
+
     def freeze_bottom_layers(self, n: int) -> int:
         """Stop training the embeddings and the first ``n`` transformer layers; returns how many parameters froze.
 
@@ -127,7 +139,7 @@ def _encoder_layers(encoder: Any) -> nn.ModuleList:
             module = getattr(module, name, None)
         if isinstance(module, nn.ModuleList):
             return module
-    raise ValueError(f"{type(encoder).__name__}: cannot find its transformer layers to freeze")
+    raise ValueError(f"{type(encoder).__name__}: cannot find its transformer layers")
 
 
 def multitask_loss(

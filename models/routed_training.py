@@ -60,12 +60,12 @@ def in_sample(text: str, share: float) -> bool:
 
 
 def member_settings(settings: ClassifierSettings, route: LanguageRoute | None) -> ClassifierSettings:
-    """The settings one member trains with: the route's base, and its epochs, frozen layers, learning rate and
-    optimizer where it names them; no routes."""
+    """The settings one member trains with: the route's base, and its epochs, layers kept and frozen, learning rate
+    and optimizer where it names them; no routes."""
     update: dict[str, Any] = {"routes": [], "main_learns_routed": False, "blend_heads": []}
     if route is not None:
         update["base_model"] = route.base_model
-        for name in ("epochs", "freeze_layers", "learning_rate", "fused_optimizer"):
+        for name in ("epochs", "encoder_layers", "freeze_layers", "learning_rate", "fused_optimizer"):
             if getattr(route, name) is not None:
                 update[name] = getattr(route, name)
     return settings.model_copy(update=update)

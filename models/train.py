@@ -90,6 +90,12 @@ def train(
     seed_everything(settings.seed)
     device = resolve_device(settings.device)
     model = MultiTaskModel.from_base(base_dir, labels, seed=settings.seed).to(device)
+    if settings.encoder_layers is not None:
+        try:
+            dropped = model.keep_bottom_layers(settings.encoder_layers)
+        except ValueError as exc:
+            raise UserError(f"classifier.encoder_layers: {exc}") from None
+        log.info("kept the bottom %d transformer layers, dropped %d", settings.encoder_layers, dropped)
     if settings.freeze_embeddings:
         log.info("froze %d word-embedding parameters", model.freeze_word_embeddings())
     if settings.freeze_layers:

@@ -95,15 +95,15 @@ def test_member_settings_take_the_route_base_and_epochs(tiny_settings) -> None:
 def test_member_settings_take_the_route_recipe_or_inherit_it(tiny_settings) -> None:
     routes = [
         LanguageRoute(languages=["en"], base_model="minilm-l6", freeze_layers=0, learning_rate=1e-4,
-                      fused_optimizer=False),
+                      fused_optimizer=False, encoder_layers=6),
         LanguageRoute(languages=["ja"], base_model="minilm-l6"),
     ]  # fmt: skip
-    settings = tiny_settings(freeze_layers=1, learning_rate=3e-5, fused_optimizer=True, routes=routes)
+    settings = tiny_settings(freeze_layers=1, learning_rate=3e-5, fused_optimizer=True, encoder_layers=2, routes=routes)
     recipe = [
-        (s.freeze_layers, s.learning_rate, s.fused_optimizer)
+        (s.freeze_layers, s.learning_rate, s.fused_optimizer, s.encoder_layers)
         for s in (member_settings(settings, r) for r in [*routes, None])
     ]
-    assert recipe == [(0, 1e-4, False), (1, 3e-5, True), (1, 3e-5, True)]
+    assert recipe == [(0, 1e-4, False, 6), (1, 3e-5, True, 2), (1, 3e-5, True, 2)]
 
 
 @pytest.mark.parametrize("share", [0.0, -0.5, 1.5])
@@ -113,7 +113,14 @@ def test_a_routed_share_outside_0_to_1_is_a_config_error(share: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("freeze_layers", -1), ("learning_rate", 0.0), ("epochs", 0), ("fused_optimizer", "sometimes")]
+    ("field", "value"),
+    [
+        ("freeze_layers", -1),
+        ("learning_rate", 0.0),
+        ("epochs", 0),
+        ("fused_optimizer", "sometimes"),
+        ("encoder_layers", 0),
+    ],
 )
 def test_a_route_recipe_out_of_range_is_a_config_error(field: str, value: float) -> None:
     with pytest.raises(ValidationError, match=field):

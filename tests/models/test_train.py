@@ -254,6 +254,37 @@ def test_training_finishes_on_the_moving_average_when_asked(
     assert 0 < moved["ema"] != moved["plain"]
 
 
+def test_a_model_that_keeps_its_bottom_layers_trains_reloads_and_exports_with_them(
+    tmp_path: Path, taxonomy, base_cache, eight, tiny_settings
+) -> None:
+    """``classifier.encoder_layers`` drops the base's top layers before fine-tuning; the saved model holds only the
+    kept ones, and torch, a reload and the ONNX export all read it with them."""
+    from safetensors.numpy import load_file
+
+    from models.export import export_onnx
+
+    result = train(eight, settings=tiny_settings(epochs=5, encoder_layers=1), taxonomy=taxonomy,
+                   out_root=tmp_path / "m", dev=eight, base_cache=base_cache)  # fmt: skip
+    d = result.model_dir
+    assert json.loads((d / "config.json").read_text())["num_hidden_layers"] == 1
+    names = load_file(str(d / "model.safetensors"))
+    assert any(".layer.0." in k for k in names) and not any(".layer.1." in k for k in names)
+    assert json.loads((d / "settings.json").read_text())["classifier"]["encoder_layers"] == 1
+    texts = [ex.text for ex in eight]
+    first = Classifier.load(d, runtime="torch").predict_proba(texts, batch_size=3)
+    again = Classifier.load(d, runtime="torch").predict_proba(texts, batch_size=8)
+    for head in ("service", "sentiment", "sharp_edge"):
+        np.testing.assert_allclose(getattr(first, head), getattr(again, head), atol=1e-6)
+    export_onnx(d, quantize=False)  # fp32 ONNX: the same arithmetic as torch
+    onnx = Classifier.load(d, runtime="onnx").predict_proba(texts, batch_size=8)
+    for head in ("service", "sentiment", "sharp_edge"):
+        np.testing.assert_allclose(getattr(onnx, head), getattr(first, head), atol=1e-4)
+    whole = train(eight, settings=tiny_settings(epochs=5), taxonomy=taxonomy, out_root=tmp_path / "w", dev=eight,
+                  base_cache=base_cache)  # fmt: skip
+    assert json.loads((whole.model_dir / "config.json").read_text())["num_hidden_layers"] == 2
+    assert whole.version.rsplit("-", 1)[1] != result.version.rsplit("-", 1)[1]  # the recipe names the model
+
+
 def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_cache, eight, tiny_settings) -> None:
     from pydantic import ValidationError
 
@@ -261,10 +292,18 @@ def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_ca
         train(eight, settings=tiny_settings(freeze_layers=9), taxonomy=taxonomy, out_root=tmp_path / "m",
               dev=eight, base_cache=base_cache)  # fmt: skip
     assert not (tmp_path / "m").exists() or not list((tmp_path / "m").iterdir())  # nothing half-written is left
+    with pytest.raises(UserError, match=r"classifier\.encoder_layers: cannot keep 3 layers: the encoder has 2"):
+        train(eight, settings=tiny_settings(encoder_layers=3), taxonomy=taxonomy, out_root=tmp_path / "k",
+              dev=eight, base_cache=base_cache)  # fmt: skip
+    assert not (tmp_path / "k").exists() or not list((tmp_path / "k").iterdir())
+    with pytest.raises(UserError, match=r"classifier\.freeze_layers: cannot freeze 2 layers: the encoder has 1"):
+        train(eight, settings=tiny_settings(encoder_layers=1, freeze_layers=2), taxonomy=taxonomy,
+              out_root=tmp_path / "kf", dev=eight, base_cache=base_cache)  # fmt: skip
     for bad in (
         {"ema_decay": 1.0},
         {"ema_decay": -0.1},
         {"freeze_layers": -1},
+        {"encoder_layers": 0},
         {"mixed_precision": "fp16"},
         {"fused_optimizer": "sometimes"},
     ):
