@@ -304,6 +304,8 @@ def test_bad_training_options_are_clear_errors(tmp_path: Path, taxonomy, base_ca
         {"ema_decay": -0.1},
         {"freeze_layers": -1},
         {"encoder_layers": 0},
+        {"encoder_layers": "ten"},
+        {"encoder_layers": 2.5},
         {"mixed_precision": "fp16"},
         {"fused_optimizer": "sometimes"},
     ):
