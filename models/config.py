@@ -108,6 +108,12 @@ class ClassifierSettings(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     runtime: Literal["auto", "onnx", "torch"] = "auto"
     inference_batch_size: int = Field(default=INFERENCE_BATCH, ge=1)
+    prepare_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Processes that format and tokenise sentences while the torch model runs (models.streaming), "
+        "for calls of 1,024 sentences or more; null (default): all cores but one on a GPU, none on the CPU.",
+    )
     model_version: str | None = Field(default=None, description="Model to use; the newest trained when unset.")
     adapt_sentiment_priors: int | None = Field(
         default=None,

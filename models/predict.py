@@ -13,10 +13,11 @@ sentences near a boundary brings the int8 path's decisions in line with torch's 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from models.config import INFERENCE_BATCH
 from models.export import RECHECK_FILE, export_info
 from models.labels import LabelSpace
 from models.registry import read_meta, resolve_model_dir
+from models.streaming import PreparePool, stream_logits
 from pipeline.records import SentenceTags
 
 if TYPE_CHECKING:
@@ -42,6 +44,9 @@ ONNX_FILES = ("model.int8.onnx", "model.onnx")  # preferred first
 # Near ties are few and of mixed lengths: small batches pad less. On 40 rechecked of 752 app-review sentences (2
 # threads, e5-small), batches of 64 / 16 / 8 gave 280 / 296 / 300 sentences/s overall (int8 alone: 338).
 RECHECK_BATCH = 8
+# Calls with fewer texts are prepared in the calling process even when a prepare pool exists: the hand-over to the
+# workers would cost more than it saves.
+STREAM_MIN = 1_024
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,11 @@ class Classifier:
         device: str,
         recheck: Runner | None = None,
         recheck_margin: float = 0.0,
+        model: Any = None,
+        prepare_workers: int = 0,
     ) -> None:
+        """``model``: the torch module behind ``runner``, if any; with ``prepare_workers`` it streams large calls
+        (``models.streaming``): that many processes format and tokenise while the model runs."""
         meta = read_meta(model_dir)
         self.model_dir = model_dir
         self.version: str = meta["version"]
@@ -142,12 +151,26 @@ class Classifier:
         self.recheck_margin = recheck_margin
         self.rechecked = 0  # sentences scored again by ``recheck`` so far
         self._warned_no_priors = False
+        self._model = model
+        self._pool = (
+            PreparePool(model_dir, max_length=int(meta["max_length"]), fmt=self.input_format, workers=prepare_workers)
+            if model is not None and prepare_workers > 0
+            else None
+        )
 
     @classmethod
     def load(
-        cls, model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto", threads: int | None = None
+        cls,
+        model_dir: Path | str,
+        *,
+        runtime: Runtime = "auto",
+        device: str = "auto",
+        threads: int | None = None,
+        prepare_workers: int | None = None,
     ) -> Classifier:
-        """``threads``: ONNX Runtime intra-op threads (default: its own choice, one per core)."""
+        """``threads``: ONNX Runtime intra-op threads (default: its own choice, one per core). ``prepare_workers``:
+        processes that prepare the text of large calls for the torch runtime (``models.streaming``); default: all
+        cores but one on a GPU, none on the CPU (where the model itself needs the cores)."""
         model_dir = Path(model_dir)
         onnx_file = next((model_dir / n for n in ONNX_FILES if (model_dir / n).is_file()), None)
         if runtime == "auto":
@@ -168,8 +191,11 @@ class Classifier:
                 recheck=onnx_runner(recheck_file, threads) if use_recheck else None,
                 recheck_margin=margin if use_recheck else 0.0,
             )
-        runner, resolved = _torch_runner(model_dir, device)
-        return cls(model_dir, runner=runner, runtime="torch", device=resolved)
+        runner, resolved, model = _torch_runner(model_dir, device)
+        if prepare_workers is None:
+            prepare_workers = max((os.cpu_count() or 1) - 1, 0) if resolved.startswith("cuda") else 0
+        return cls(model_dir, runner=runner, runtime="torch", device=resolved, model=model,
+                   prepare_workers=prepare_workers)  # fmt: skip
 
     def predict_proba(
         self, texts: Sequence[str], *, langs: Sequence[str | None] | None = None, batch_size: int = INFERENCE_BATCH
@@ -180,7 +206,12 @@ class Classifier:
             empty = np.zeros((0, 0), dtype=np.float32)
             k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
             return Probabilities(*(empty.reshape(0, n) for n in k))
-        ids = tokenize(self._tokenizer, texts, fmt=self.input_format, langs=self._languages_for(texts, langs))
+        langs = self._languages_for(texts, langs)
+        if self._pool is not None and len(texts) >= STREAM_MIN:
+            prepared = self._pool.prepare(texts, langs)
+            logits = stream_logits(self._model, prepared, batch_size=batch_size, pad_id=self._pad_id)
+            return calibrated(logits, self.calibration)  # no recheck: that is the int8 ONNX path's
+        ids = tokenize(self._tokenizer, texts, fmt=self.input_format, langs=langs)
         probs = calibrated(run_logits(self._runner, ids, batch_size=batch_size, pad_id=self._pad_id), self.calibration)
         if self._recheck is None:
             return probs
@@ -306,18 +337,24 @@ def sentence_tags(decisions: Decisions, *, labels: LabelSpace) -> list[SentenceT
 def load_classifier(settings: Settings) -> Classifier | RoutedClassifier:
     """The configured model (``classifier.model_version`` or the newest), with the configured runtime and device."""
     cfg = settings.classifier
-    return load_model(resolve_model_dir(settings), runtime=cfg.runtime, device=cfg.device)
+    return load_model(
+        resolve_model_dir(settings), runtime=cfg.runtime, device=cfg.device, prepare_workers=cfg.prepare_workers
+    )
 
 
 def load_model(
-    model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto", threads: int | None = None
+    model_dir: Path | str,
+    *,
+    runtime: Runtime = "auto",
+    device: str = "auto",
+    threads: int | None = None,
+    prepare_workers: int | None = None,
 ) -> Classifier | RoutedClassifier:
     """A model directory ready to label sentences: one model, or a routed set of them (``models.routed``)."""
     from models.routed import RoutedClassifier, is_routed
 
-    if is_routed(model_dir):
-        return RoutedClassifier.load(model_dir, runtime=runtime, device=device, threads=threads)
-    return Classifier.load(model_dir, runtime=runtime, device=device, threads=threads)
+    loader = RoutedClassifier.load if is_routed(model_dir) else Classifier.load
+    return loader(model_dir, runtime=runtime, device=device, threads=threads, prepare_workers=prepare_workers)
 
 
 def _gpu_wanted(device: str) -> bool:
@@ -346,11 +383,11 @@ def onnx_runner(path: Path, threads: int | None = None) -> Runner:
     return run
 
 
-def _torch_runner(model_dir: Path, device: str) -> tuple[Runner, str]:
+def _torch_runner(model_dir: Path, device: str) -> tuple[Runner, str, Any]:
     import torch
 
     from models.network import MultiTaskModel, torch_runner
 
     resolved = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     model = MultiTaskModel.load(model_dir, LabelSpace.load(model_dir)).to(resolved)
-    return torch_runner(model), resolved
+    return torch_runner(model), resolved, model

@@ -94,14 +94,22 @@ class RoutedClassifier:
 
     @classmethod
     def load(
-        cls, model_dir: Path | str, *, runtime: Runtime = "auto", device: str = "auto", threads: int | None = None
+        cls,
+        model_dir: Path | str,
+        *,
+        runtime: Runtime = "auto",
+        device: str = "auto",
+        threads: int | None = None,
+        prepare_workers: int | None = None,
     ) -> RoutedClassifier:
         from models.predict import Classifier
 
         model_dir = Path(model_dir)
         meta = read_meta(model_dir)
         loaded = {
-            name: Classifier.load(model_dir / name, runtime=runtime, device=device, threads=threads)
+            name: Classifier.load(
+                model_dir / name, runtime=runtime, device=device, threads=threads, prepare_workers=prepare_workers
+            )
             for name in {meta["main"], *meta["routes"].values()}
         }
         routes = {code.lower(): loaded[name] for code, name in meta["routes"].items()}

@@ -62,7 +62,7 @@ def _one_pass(text: str) -> str:
     text = _TAG.sub("", text)
     text = unicodedata.normalize("NFKC", text)
     text = _LINE_BREAKS.sub("\n", text)
-    text = "".join(ch for ch in text if _keep_char(ch))
+    text = _drop_unwanted_chars(text)
     text = _BOILERPLATE.sub(" ", text)
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
@@ -78,6 +78,14 @@ def _unescape(text: str) -> str:
             break
         text = decoded
     return text
+
+
+def _drop_unwanted_chars(text: str) -> str:
+    # A printable text (categories L, M, N, P, S and the ASCII space) holds none of the characters dropped here; most
+    # sentences are, and the test is one C call against a Python call per character.
+    if "\ufffd" not in text and text.replace("\n", "").replace("\t", "").isprintable():
+        return text
+    return "".join(ch for ch in text if _keep_char(ch))
 
 
 def _keep_char(ch: str) -> bool:

@@ -116,3 +116,27 @@ def test_document_offsets_point_into_joined_fields() -> None:
         ("title", "Great app"), ("pros", "Fast"), ("cons", "none")]  # fmt: skip
     short = doc.truncated(10)
     assert short.text == "Great app" and short.sections == (Section("title", 0, 9),)
+
+
+def _dropped_one_by_one(text: str) -> str:
+    from pipeline.text import _keep_char
+
+    return "".join(ch for ch in text if _keep_char(ch))
+
+
+def test_the_printable_fast_path_drops_exactly_what_the_character_filter_drops() -> None:
+    from pipeline.text import _drop_unwanted_chars
+
+    for code in range(0x110000):  # every code point, alone and inside printable text
+        ch = chr(code)
+        assert _drop_unwanted_chars(ch) == _dropped_one_by_one(ch), hex(code)
+    for text in ("a\u200bb", "a\u200db", "tab\there\nline", "x\ufffdy", "\x00", "日本語\u3000テキスト", "ok"):
+        assert _drop_unwanted_chars(text) == _dropped_one_by_one(text), repr(text)
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_the_printable_fast_path_matches_on_any_text(text: str) -> None:
+    from pipeline.text import _drop_unwanted_chars
+
+    assert _drop_unwanted_chars(text) == _dropped_one_by_one(text)
