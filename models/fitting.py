@@ -8,7 +8,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,6 +18,9 @@ from models.config import ClassifierSettings
 from models.examples import LabelledExample
 from models.labels import IGNORE, LabelSpace, Targets
 from pipeline.errors import UserError
+
+if TYPE_CHECKING:
+    from models.predict import Logits
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +143,9 @@ def fit(job: Job, examples: Sequence[LabelledExample], *, progress: Progress | N
     return epoch_losses
 
 
-def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, dict[str, float]]:
-    """Temperatures and thresholds fitted on ``dev``, then dev metrics under them. Defaults without dev data."""
+def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, dict[str, float], Logits | None]:
+    """Temperatures and thresholds fitted on ``dev``, then dev metrics under them, and the dev logits (kept so that
+    a routed model's dev pass need not compute them again). Defaults and no logits without dev data."""
     from models.devset import dev_metrics
     from models.label_shift import training_priors
     from models.network import torch_runner
@@ -149,7 +153,7 @@ def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, di
 
     if not dev:
         log.warning("no dev examples: default calibration (T=1, thresholds 0.5) and no dev metrics")
-        return Calibration(service_thresholds=(0.5,) * len(job.labels.service)), {}
+        return Calibration(service_thresholds=(0.5,) * len(job.labels.service)), {}, None
     batch_size = job.settings.inference_batch_size
     logits = run_logits(torch_runner(job.model), job.ids(dev), batch_size=batch_size, pad_id=job.pad_id)
     t = job.labels.encode(dev)
@@ -161,7 +165,7 @@ def calibrate(job: Job, dev: Sequence[LabelledExample]) -> tuple[Calibration, di
     priors = training_priors(probs.sentiment[rated], [dev[int(i)].lang for i in rated])
     calibration = replace(calibration, sentiment_priors=priors)
     service, sentiment, sharp_edge = decide(probs, labels=job.labels, calibration=calibration)
-    return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels)
+    return calibration, dev_metrics(service, sentiment, sharp_edge, t, labels=job.labels), logits
 
 
 def balance_weights(targets: Targets, *, n_sharp_edge: int, cap: float = MAX_BALANCE) -> dict[str, np.ndarray]:

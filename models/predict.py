@@ -61,6 +61,30 @@ class Probabilities:
         return len(self.service)
 
 
+@dataclass(frozen=True)
+class KnownLogits:
+    """Logits a model has already computed for some (text, language) pairs, such as a training run's dev pass: a
+    ``Classifier`` holding them reads a call that asks for those pairs only from here instead of running the model
+    again. A row computed in other batches can differ in the last bits (padding changes the kernels' summation)."""
+
+    rows: Mapping[tuple[str, str | None], int]
+    logits: Logits
+
+    @classmethod
+    def of(cls, texts: Sequence[str], langs: Sequence[str | None], logits: Logits) -> KnownLogits:
+        if not len(texts) == len(langs) == len(logits[0]):
+            raise ValueError(f"{len(texts)} texts, {len(langs)} languages and {len(logits[0])} rows of logits")
+        return cls({(text, lang): i for i, (text, lang) in enumerate(zip(texts, langs, strict=True))}, logits)
+
+    def take(self, texts: Sequence[str], langs: Sequence[str | None]) -> Logits | None:
+        """The logits of every pair, in order; None when any is unknown."""
+        try:
+            index = np.fromiter((self.rows[pair] for pair in zip(texts, langs, strict=True)), np.int64, len(texts))
+        except KeyError:
+            return None
+        return tuple(head[index] for head in self.logits)  # type: ignore[return-value]
+
+
 def calibrated(logits: Logits, calibration: Calibration) -> Probabilities:
     service, sentiment, sharp_edge = logits
     return Probabilities(
@@ -152,6 +176,7 @@ class Classifier:
         self.rechecked = 0  # sentences scored again by ``recheck`` so far
         self._warned_no_priors = False
         self._model = model
+        self.known: KnownLogits | None = None  # logits already computed for some texts (``KnownLogits``)
         self._pool = (
             PreparePool(model_dir, max_length=int(meta["max_length"]), fmt=self.input_format, workers=prepare_workers)
             if model is not None and prepare_workers > 0
@@ -207,6 +232,8 @@ class Classifier:
             k = (len(self.labels.service), len(self.labels.sentiment), len(self.labels.sharp_edge))
             return Probabilities(*(empty.reshape(0, n) for n in k))
         langs = self._languages_for(texts, langs)
+        if self.known is not None and langs is not None and (known := self.known.take(texts, langs)) is not None:
+            return calibrated(known, self.calibration)
         if self._pool is not None and len(texts) >= STREAM_MIN:
             prepared = self._pool.prepare(texts, langs)
             logits = stream_logits(self._model, prepared, batch_size=batch_size, pad_id=self._pad_id)

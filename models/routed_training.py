@@ -10,7 +10,7 @@ import logging
 import shutil
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from pipeline.errors import UserError
 
 if TYPE_CHECKING:
     from models.fitting import Progress
+    from models.predict import KnownLogits
     from models.train import TrainResult
     from pipeline.taxonomy import Taxonomy
 
@@ -130,7 +131,8 @@ def train_routed(
         "members": {r.model_dir.name: r.n_examples for _, r in members},
     }
     (work / META_FILE).write_text(json.dumps(meta), encoding="utf-8")  # provisional: lets the whole load for dev
-    blends, metrics = dev_pass(work, dev, heads=settings.blend_heads)
+    known = {r.model_dir.name: r.dev_logits for _, r in members if r.dev_logits is not None}
+    blends, metrics = dev_pass(work, dev, heads=settings.blend_heads, known=known)
     if blends:
         save_blends(work, blends)
     meta["blend"] = {lang: b.weights for lang, b in blends.items()}
@@ -187,16 +189,23 @@ def _train_members(
 
 
 def dev_pass(
-    model_dir: Path, dev: Sequence[LabelledExample], *, heads: Sequence[str]
+    model_dir: Path,
+    dev: Sequence[LabelledExample],
+    *,
+    heads: Sequence[str],
+    known: Mapping[str, KnownLogits] | None = None,
 ) -> tuple[dict[str, Blend], dict[str, float]]:
     """The blend of each routed language with dev sentences (``models.blending``; none when ``heads`` is empty) and
-    the dev metrics of the whole under it (torch). Each member is loaded once and reads each dev sentence once."""
+    the dev metrics of the whole under it (torch). Each member is loaded once and reads each dev sentence once, or
+    not at all where ``known`` (member directory name -> ``KnownLogits``) holds its logits from its own dev pass."""
     from models.devset import dev_metrics
     from models.routed import RoutedClassifier, stitched
 
     if not dev:
         return {}, {}
     whole = RoutedClassifier.load(model_dir, runtime="torch")  # no blend.json yet: every member reads alone
+    for member in (whole.main, *whole.routes.values()):
+        member.known = (known or {}).get(member.model_dir.name)
     codes = [(ex.lang or "").lower() for ex in dev]
     blended = {code for code in whole.routes if code in codes} if heads else set()
     parts = []

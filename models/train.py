@@ -28,6 +28,7 @@ from pipeline.errors import UserError
 from pipeline.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
+    from models.predict import KnownLogits
     from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class TrainResult:
     n_examples: dict[str, int]  # training examples per origin
     seconds: float
     epoch_losses: tuple[float, ...] = field(default=())
+    dev_logits: KnownLogits | None = field(default=None, repr=False, compare=False)  # in memory only
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {origin}" for origin, n in self.n_examples.items())
@@ -71,7 +73,7 @@ def train(
     from models.batching import InputFormat
     from models.fitting import Job, calibrate, fit, resolve_device, seed_everything, use_bf16
     from models.network import MultiTaskModel
-    from models.predict import load_tokenizer
+    from models.predict import KnownLogits, load_tokenizer
     from models.registry import model_version, publish, start_work_dir
 
     started = time.monotonic()
@@ -119,7 +121,7 @@ def train(
         bf16=use_bf16(settings.mixed_precision, device),
     )
     losses = fit(job, train_set, progress=progress)
-    calibration, metrics = calibrate(job, dev_set)
+    calibration, metrics, dev_logits = calibrate(job, dev_set)
 
     counts: dict[str, int] = dict(sorted(Counter(str(ex.origin) for ex in train_set).items()))
     seconds = time.monotonic() - started
@@ -156,7 +158,10 @@ def train(
     final = out_root / version
     publish(work, final)
     log.info("saved %s", final)
-    return TrainResult(final, version, metrics, counts, seconds, tuple(losses))
+    known = None
+    if dev_logits is not None:
+        known = KnownLogits.of([ex.text for ex in dev_set], [ex.lang for ex in dev_set], dev_logits)
+    return TrainResult(final, version, metrics, counts, seconds, tuple(losses), dev_logits=known)
 
 
 def _hf_tokenizer(base_dir: Path):

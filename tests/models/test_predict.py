@@ -174,3 +174,22 @@ def test_unshout_on_huge_and_letterless_text() -> None:
     huge = "THIS IS LOUD " * 50_000
     assert unshout(huge) == huge.lower()
     assert unshout("12345 !!! 😡😡") == "12345 !!! 😡😡"
+
+
+def test_known_logits_are_read_instead_of_running_the_model(tiny_model) -> None:
+    from models.predict import KnownLogits, calibrated
+
+    clf = Classifier.load(tiny_model.model_dir, runtime="torch")
+    texts, langs = ["Support answered my ticket fast.", "ok"], ["en", "en"]
+    fresh = clf.predict_proba(texts, langs=langs)
+    planted = (np.full((2, 3), 4.0, np.float32), np.zeros((2, 3), np.float32), np.zeros((2, 9), np.float32))
+    clf.known = KnownLogits.of(texts, langs, planted)
+    assert clf.known.take(texts[::-1], langs) is not None and clf.known.take(["new"], ["en"]) is None
+    read = clf.predict_proba(texts[::-1], langs=langs)
+    np.testing.assert_array_equal(read.service, calibrated(planted, clf.calibration).service)
+    mixed = clf.predict_proba([*texts, "new text"], langs=[*langs, "en"])  # one unknown: the model reads them all
+    np.testing.assert_allclose(mixed.service[:2], fresh.service, atol=1e-5)
+    other_language = clf.predict_proba(texts, langs=["id", "en"])  # the language is part of the key
+    assert not np.array_equal(other_language.service, read.service)
+    with pytest.raises(ValueError, match="2 texts, 1 languages and 2 rows"):
+        KnownLogits.of(texts, langs[:1], planted)

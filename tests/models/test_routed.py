@@ -353,6 +353,34 @@ def test_training_fits_a_blend_per_routed_language(examples, tiny_settings, taxo
     assert load_blends(unblended.model_dir) == {} and unblended.version != result.version
 
 
+def test_the_dev_pass_reuses_the_members_dev_logits_and_decides_as_reading_again(
+    examples, tiny_settings, taxonomy, base_cache, tmp_path
+) -> None:
+    from models.blending import load_blends
+    from models.routed_training import _train_members, dev_pass
+
+    route = LanguageRoute(languages=["ja"], base_model="tiny-random", epochs=3)
+    settings = tiny_settings(routes=[route], main_learns_routed=True)
+    work = tmp_path / "work"
+    members = _train_members(
+        examples, examples, settings=settings, taxonomy=taxonomy, work=work, base_cache=base_cache,
+        resolved_settings=None, progress=None,
+    )  # fmt: skip
+    known = {r.model_dir.name: r.dev_logits for _, r in members}
+    assert all(k is not None and len(k.rows) > 0 for k in known.values())
+    main, ja = (r.model_dir.name for _, r in members)
+    meta = {"version": "v", "main": main, "routes": {"ja": ja}, "languages": ["en", "ja"]}
+    (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    reused = dev_pass(work, examples, heads=settings.blend_heads, known=known)
+    again = dev_pass(work, examples, heads=settings.blend_heads)
+    assert reused[0]["ja"].weights == again[0]["ja"].weights
+    assert reused[0]["ja"].calibration.service_thresholds == again[0]["ja"].calibration.service_thresholds
+    assert reused[1].keys() == again[1].keys()
+    for key, value in again[1].items():
+        assert reused[1][key] == pytest.approx(value, abs=1e-9), key
+    assert load_blends(work) == {}  # the dev pass only returns what it fitted
+
+
 def test_a_blended_language_is_read_by_its_member_and_the_main_one(routed, tmp_path: Path) -> None:
     import shutil
     from dataclasses import replace
