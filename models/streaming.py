@@ -8,8 +8,9 @@ with its own tokenizer, and hands back flat token-id arrays; ``stream_logits`` s
 batches with array operations, runs them on the device as the chunks arrive, and keeps the logits there until the
 last batch.
 
-The ids are the serial path's (``batching.tokenize``), so the decisions are too; only the batches differ (sorted per
-chunk rather than over the whole call), which moves a probability by rounding noise at most.
+The ids are the serial path's (``batching.tokenize``); only the batches differ (sorted per chunk rather than over the
+whole call), which moves a probability by rounding noise at most, so a decision can change only on an exact tie.
+The workers start with ``spawn``: a script that uses them needs the usual ``if __name__ == "__main__":`` guard.
 """
 
 from __future__ import annotations
