@@ -79,11 +79,16 @@ def review_sentences(limit: int, *, seed: int = 7) -> tuple[list[Sentence], str]
 
         texts, source = generated(2_000)
         found = [(text, "en") for text in texts]
+    return drawn(found, limit, seed=seed), source
+
+
+def drawn(found: list[Sentence], limit: int, *, seed: int = 7) -> list[Sentence]:
+    """``limit`` sentences: ``found`` in shuffled order, again and again."""
     rng = random.Random(seed)
     picked: list[Sentence] = []
     while len(picked) < limit:
         picked += rng.sample(found, len(found))
-    return picked[:limit], source
+    return picked[:limit]
 
 
 def read_sentences(path: Path, limit: int) -> tuple[list[Sentence], str]:
@@ -92,11 +97,7 @@ def read_sentences(path: Path, limit: int) -> tuple[list[Sentence], str]:
     opener = lzma.open if path.suffix == ".xz" else open
     with opener(path, "rt", encoding="utf-8") as handle:
         found = [(row["text"], row["lang"]) for row in map(json.loads, handle)]
-    rng = random.Random(7)
-    picked: list[Sentence] = []
-    while len(picked) < limit:
-        picked += rng.sample(found, len(found))
-    return picked[:limit], f"{len(found):,} distinct sentences from {path.name}"
+    return drawn(found, limit), f"{len(found):,} distinct sentences from {path.name}"
 
 
 def forward_seconds(model, ids: list, *, batch: int, pad_id: int) -> float:
