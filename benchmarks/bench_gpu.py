@@ -84,6 +84,8 @@ def review_sentences(limit: int, *, seed: int = 7) -> tuple[list[Sentence], str]
 
 def drawn(found: list[Sentence], limit: int, *, seed: int = 7) -> list[Sentence]:
     """``limit`` sentences: ``found`` in shuffled order, again and again."""
+    if not found and limit > 0:
+        raise SystemExit("no sentences to draw from: the sentences file or corpora are empty")
     rng = random.Random(seed)
     picked: list[Sentence] = []
     while len(picked) < limit:
