@@ -193,3 +193,7 @@ def test_known_logits_are_read_instead_of_running_the_model(tiny_model) -> None:
     assert not np.array_equal(other_language.service, read.service)
     with pytest.raises(ValueError, match="2 texts, 1 languages and 2 rows"):
         KnownLogits.of(texts, langs[:1], planted)
+    twice = KnownLogits.of([*texts, texts[0]], [*langs, "en"], tuple(np.concatenate([h, h[:1]]) for h in planted))
+    taken = twice.take([texts[0], texts[0], texts[1]], ["en", "en", "en"])  # a repeated pair: one row per ask
+    assert taken is not None and all(len(head) == 3 for head in taken)
+    assert twice.take([], []) is not None and len(twice.take([], [])[0]) == 0  # type: ignore[index]

@@ -103,3 +103,25 @@ def test_prepare_workers_come_from_the_settings_and_default_to_none_on_the_cpu(t
         Settings.model_validate({"classifier": {"prepare_workers": -1}})
     with pytest.raises(ValueError, match="at least one worker"):
         PreparePool(tiny_model.model_dir, max_length=32, fmt=InputFormat(), workers=0)
+
+
+def test_huge_empty_and_repeated_texts_come_back_as_the_serial_path_makes_them(tiny_model) -> None:
+    clf = Classifier.load(tiny_model.model_dir, runtime="torch", device="cpu")
+    huge = "Support never answered. " * 4_200  # ~100,000 characters
+    texts = [huge, "", "   ", "\x00\x01\x02", "same", "same", huge]
+    langs = ["en", None, "en", None, "en", "en", "en"]
+    serial = tokenize(clf._tokenizer, texts, fmt=clf.input_format, langs=langs)
+    pool = PreparePool(tiny_model.model_dir, max_length=32, fmt=clf.input_format, workers=2)
+    try:
+        flat, lengths = next(iter(pool.prepare(texts, langs, chunk=len(texts))))
+    finally:
+        pool.close()
+    assert lengths.tolist() == [len(row) for row in serial] and lengths.max() <= 32 and len(lengths) == len(texts)
+    assert np.array_equal(flat, flatten(serial)[0])
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1])])
+    logits = stream_logits(clf._model, [(flat, lengths)], batch_size=4, pad_id=clf._pad_id)
+    assert all(len(head) == len(texts) and np.isfinite(head).all() for head in logits)
+    for head in logits:  # repeated texts get the same row, whatever batch they fell in
+        np.testing.assert_allclose(head[4], head[5], atol=1e-6)
+        np.testing.assert_allclose(head[0], head[6], atol=1e-6)
+    assert packed_pad(flat, starts, lengths, np.array([0, 1]), pad_id=1)[0].shape == (2, 32)
